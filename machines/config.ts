@@ -1,0 +1,148 @@
+// The shape and defaults of a node's configuration. Every timeout and limit lives here, with its
+// unit last in its name. Loading (file, environment, flags) and validation messages live in
+// runtime/config.ts; this module is pure so actors and the simulator can share the same values.
+import type { NodeId } from './types.ts';
+
+export interface NodeAddress {
+  readonly id: NodeId;
+  readonly host: string;
+  readonly apiPort: number;
+  readonly peerPort: number;
+}
+
+export interface Config {
+  readonly cluster: {
+    readonly nodes: readonly NodeAddress[];
+    /** File holding the shared cluster secret; `SYNCPAY_CLUSTER_SECRET` overrides it. */
+    readonly secretFile: string | null;
+  };
+  readonly node: {
+    /** Data directory; `{id}` is replaced by the node id. */
+    readonly dataDir: string;
+    /** Seed for the node's PRNG (election jitter). null: drawn at boot from the OS. */
+    readonly randomSeed: number | null;
+  };
+  readonly raft: {
+    readonly electionTimeoutMsMin: number;
+    readonly electionTimeoutMsMax: number;
+    readonly heartbeatIntervalMs: number;
+    readonly preVote: boolean;
+    readonly checkQuorum: boolean;
+    readonly entriesPerAppendMax: number;
+    readonly appendBytesMax: number;
+    readonly appendsInFlightMax: number;
+    readonly pendingProposalsMax: number;
+    readonly uncommittedBytesMax: number;
+    readonly proposalTimeoutMs: number;
+    /** Take a snapshot and compact once this many entries follow the last snapshot. */
+    readonly snapshotEntriesThreshold: number;
+    readonly snapshotChunkBytes: number;
+    readonly leaseReads: boolean;
+    readonly leaderTransferTimeoutMs: number;
+  };
+  readonly link: {
+    readonly messageBytesMax: number;
+    readonly sendBufferBytesMax: number;
+    readonly pingIntervalMs: number;
+    readonly reconnectBackoffMsMin: number;
+    readonly reconnectBackoffMsMax: number;
+    readonly authSkewMsMax: number;
+    readonly handshakeTimeoutMs: number;
+  };
+  readonly heartbeat: {
+    readonly intervalMs: number;
+    readonly phiThreshold: number;
+    readonly phiMinStdDevMs: number;
+    readonly acceptablePauseMs: number;
+    readonly sampleWindowSize: number;
+  };
+  readonly clock: {
+    readonly maxClockOffsetMs: number;
+    readonly sampleWindowSize: number;
+  };
+  readonly ledger: {
+    readonly autoOpenAccounts: boolean;
+    readonly defaultCurrency: string;
+    /** ISO 4217 code -> minor-unit exponent. */
+    readonly currencies: Readonly<Record<string, number>>;
+    /** Largest amount of one transfer, as a decimal string in major units. */
+    readonly amountMax: string;
+    readonly referenceBytesMax: number;
+    readonly batchTransfersMax: number;
+    readonly idempotencyRetentionMs: number;
+  };
+  readonly http: {
+    readonly bodyBytesMax: number;
+    readonly pendingRequestsMax: number;
+    readonly requestTimeoutMs: number;
+    readonly transactionsPageMax: number;
+  };
+  readonly supervisor: {
+    readonly restartsMax: number;
+    readonly restartPeriodMs: number;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly log: {
+    readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    /** Per-actor overrides, e.g. { "log-replication": "debug" }. */
+    readonly actorLevels: Readonly<Record<string, string>>;
+  };
+}
+
+export const DEFAULT_CONFIG: Config = {
+  cluster: {
+    nodes: [
+      { id: 'node1', host: '127.0.0.1', apiPort: 5000, peerPort: 5100 },
+      { id: 'node2', host: '127.0.0.1', apiPort: 5001, peerPort: 5101 },
+      { id: 'node3', host: '127.0.0.1', apiPort: 5002, peerPort: 5102 },
+    ],
+    secretFile: null,
+  },
+  node: { dataDir: 'data/{id}', randomSeed: null },
+  raft: {
+    electionTimeoutMsMin: 300,
+    electionTimeoutMsMax: 600,
+    heartbeatIntervalMs: 50,
+    preVote: true,
+    checkQuorum: true,
+    entriesPerAppendMax: 1024,
+    appendBytesMax: 1024 * 1024,
+    appendsInFlightMax: 8,
+    pendingProposalsMax: 20000,
+    uncommittedBytesMax: 64 * 1024 * 1024,
+    proposalTimeoutMs: 5000,
+    snapshotEntriesThreshold: 100000,
+    snapshotChunkBytes: 256 * 1024,
+    leaseReads: false,
+    leaderTransferTimeoutMs: 1000,
+  },
+  link: {
+    messageBytesMax: 8 * 1024 * 1024,
+    sendBufferBytesMax: 32 * 1024 * 1024,
+    pingIntervalMs: 1000,
+    reconnectBackoffMsMin: 50,
+    reconnectBackoffMsMax: 2000,
+    authSkewMsMax: 30000,
+    handshakeTimeoutMs: 5000,
+  },
+  heartbeat: {
+    intervalMs: 100,
+    phiThreshold: 8,
+    phiMinStdDevMs: 100,
+    acceptablePauseMs: 1000,
+    sampleWindowSize: 100,
+  },
+  clock: { maxClockOffsetMs: 500, sampleWindowSize: 8 },
+  ledger: {
+    autoOpenAccounts: true,
+    defaultCurrency: 'USD',
+    currencies: { USD: 2, EUR: 2, GBP: 2, JPY: 0, CHF: 2, KWD: 3 },
+    amountMax: '1000000.00',
+    referenceBytesMax: 256,
+    batchTransfersMax: 8190,
+    idempotencyRetentionMs: 24 * 60 * 60 * 1000,
+  },
+  http: { bodyBytesMax: 4 * 1024 * 1024, pendingRequestsMax: 10000, requestTimeoutMs: 10000, transactionsPageMax: 1000 },
+  supervisor: { restartsMax: 3, restartPeriodMs: 10000, shutdownTimeoutMs: 5000 },
+  log: { level: 'info', actorLevels: {} },
+};
