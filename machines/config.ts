@@ -48,6 +48,8 @@ export interface Config {
     readonly reconnectBackoffMsMax: number;
     readonly authSkewMsMax: number;
     readonly handshakeTimeoutMs: number;
+    /** Cap on remembered handshake nonces; when full, new handshakes are refused, not remembered. */
+    readonly authNonceEntriesMax: number;
   };
   readonly heartbeat: {
     readonly intervalMs: number;
@@ -124,6 +126,7 @@ export const DEFAULT_CONFIG: Config = {
     reconnectBackoffMsMax: 2000,
     authSkewMsMax: 30000,
     handshakeTimeoutMs: 5000,
+    authNonceEntriesMax: 10000,
   },
   heartbeat: {
     intervalMs: 100,

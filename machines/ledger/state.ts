@@ -1,0 +1,37 @@
+// Construction of an empty ledger state and the small mutations shared by apply, expiry and
+// restore (opening an account, recording a transfer in the indexes). Kept apart from apply.ts so
+// snapshot restore rebuilds the derived indexes with exactly the code that builds them live.
+import { heapPush } from './expiry.ts';
+import type { Account, AccountFlags, LedgerState, Transfer } from './types.ts';
+
+export const NO_FLAGS: AccountFlags = { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false, closed: false };
+
+export function createLedgerState(): LedgerState {
+  return {
+    accounts: new Map(),
+    transfers: new Map(),
+    transferLog: [],
+    transfersByAccount: new Map(),
+    idempotency: new Map(),
+    expiry: { items: [] },
+    now: 0,
+  };
+}
+
+export function addAccount(state: LedgerState, account: Account): void {
+  state.accounts.set(account.id, account);
+  state.transfersByAccount.set(account.id, []);
+}
+
+/** Records a transfer in the map, the log and both accounts' indexes (its seq must be next). */
+export function addTransfer(state: LedgerState, t: Transfer): void {
+  state.transfers.set(t.id, t);
+  state.transferLog.push(t);
+  state.transfersByAccount.get(t.debitAccountId)?.push(t.seq);
+  state.transfersByAccount.get(t.creditAccountId)?.push(t.seq);
+}
+
+/** Pending transfers with a timeout join the expiry heap; 0 means "never expires". */
+export function trackExpiry(state: LedgerState, t: Transfer): void {
+  if (t.status === 'pending' && t.timeoutMs > 0) heapPush(state.expiry, t);
+}

@@ -1,0 +1,177 @@
+// The ledger's data: accounts, transfers, idempotency records, and the commands that change
+// them. Money is always bigint minor units here; decimal strings exist only at the edges
+// (amount.ts, codec.ts, snapshot.ts). Nothing in this file has behaviour.
+import type { ResultCode } from './codes.ts';
+
+export interface AccountFlags {
+  /** No overdraft: debits (posted + pending) may never exceed posted credits. */
+  readonly debitsMustNotExceedCredits: boolean;
+  readonly creditsMustNotExceedDebits: boolean;
+  readonly closed: boolean;
+}
+
+export interface Account {
+  readonly id: string;
+  readonly currency: string;
+  readonly flags: AccountFlags;
+  debitsPosted: bigint;
+  creditsPosted: bigint;
+  debitsPending: bigint;
+  creditsPending: bigint;
+  /** Ledger time (ms) of the entry that opened the account. */
+  readonly timestamp: number;
+}
+
+export interface TransferFlags {
+  readonly linked: boolean;
+  readonly pending: boolean;
+  readonly post: boolean;
+  readonly void: boolean;
+}
+
+/** Where a pending transfer stands; plain, post and void transfers are `null`. */
+export type PendingStatus = 'pending' | 'posted' | 'voided' | 'expired';
+
+export interface Transfer {
+  readonly id: string;
+  readonly debitAccountId: string;
+  readonly creditAccountId: string;
+  /** The amount that moved (for a post: the posted part; for a void: the released amount). */
+  readonly amount: bigint;
+  readonly currency: string;
+  readonly flags: TransferFlags;
+  readonly pendingId: string | null;
+  /** Only pending transfers: milliseconds of ledger time until expiry; 0 = never. */
+  readonly timeoutMs: number;
+  readonly reference: string | null;
+  /** Ledger time (ms) of the entry that created it. */
+  readonly timestamp: number;
+  readonly hlc: string;
+  /** Position among all transfers, in apply order (0-based); cursors use it. */
+  readonly seq: number;
+  status: PendingStatus | null;
+}
+
+/** A transfer as a command asks for it (before the ledger fills in time, sequence, status). */
+export interface TransferInput {
+  readonly id: string;
+  /** Empty for posts and voids: they take their accounts from the pending transfer. */
+  readonly debitAccountId: string;
+  readonly creditAccountId: string;
+  /** null on a post means "the whole pending amount"; on a void it is ignored. */
+  readonly amount: bigint | null;
+  /** Empty for posts and voids. */
+  readonly currency: string;
+  readonly flags: TransferFlags;
+  readonly pendingId: string | null;
+  readonly timeoutMs: number;
+  readonly reference: string | null;
+}
+
+export interface AccountInput {
+  readonly id: string;
+  readonly currency: string;
+  readonly flags: AccountFlags;
+}
+
+/** Item result inside a command's outcome; `id` names the event (transfer or account id). */
+export interface ItemResult {
+  readonly id: string;
+  readonly code: ResultCode;
+}
+
+/** What the ledger remembers of a request made with an Idempotency-Key (its stored response). */
+export interface IdempotencyRecord {
+  readonly key: string;
+  /** Hash of the request (method, route and body) as the HTTP layer computed it. */
+  readonly requestHash: string;
+  /** Ledger time (ms) when first applied; the record is dropped after the retention. */
+  readonly createdAt: number;
+  readonly response: StoredResponse;
+}
+
+/** The first answer to a request, enough to render the identical HTTP response again. */
+export interface StoredResponse {
+  readonly index: number;
+  readonly hlc: string;
+  readonly via: string | null;
+  readonly results: readonly ItemResult[];
+}
+
+export interface IdempotencyEnvelope {
+  readonly key: string;
+  readonly requestHash: string;
+}
+
+interface CommandBase {
+  /** Present when the client sent an Idempotency-Key. */
+  readonly idempotency: IdempotencyEnvelope | null;
+  /** The node the proposal was sent to (the leader as the proposer knew it), for `processed_by`. */
+  readonly via: string | null;
+}
+
+export interface AccountCreateCommand extends CommandBase {
+  readonly type: 'account.create';
+  readonly accounts: readonly AccountInput[];
+}
+
+export interface TransferCreateCommand extends CommandBase {
+  readonly type: 'transfer.create';
+  readonly transfers: readonly TransferInput[];
+}
+
+export interface TransferPostCommand extends CommandBase {
+  readonly type: 'transfer.post';
+  readonly id: string;
+  readonly pendingId: string;
+  readonly amount: bigint | null;
+  readonly reference: string | null;
+}
+
+export interface TransferVoidCommand extends CommandBase {
+  readonly type: 'transfer.void';
+  readonly id: string;
+  readonly pendingId: string;
+  readonly reference: string | null;
+}
+
+export type LedgerCommand = AccountCreateCommand | TransferCreateCommand | TransferPostCommand | TransferVoidCommand;
+
+/** The outcome of one log entry, as the HTTP layer receives it through `outcomeAt`. */
+export type EntryOutcome =
+  | { readonly status: 'noop' }
+  | { readonly status: 'applied'; readonly response: StoredResponse }
+  /** The Idempotency-Key was seen before with the same request: here is the first answer. */
+  | { readonly status: 'replayed'; readonly response: StoredResponse }
+  /** The Idempotency-Key was seen before with a different request. */
+  | { readonly status: 'idempotency_mismatch'; readonly key: string };
+
+/** The rules every replica applies identically (a projection of Config.ledger). */
+export interface LedgerRules {
+  readonly autoOpenAccounts: boolean;
+  /** ISO 4217 code -> minor-unit exponent. */
+  readonly currencies: Readonly<Record<string, number>>;
+  /** Largest amount of one transfer, per currency, in minor units. */
+  readonly amountMaxMinor: Readonly<Record<string, bigint>>;
+  readonly referenceBytesMax: number;
+  readonly idempotencyRetentionMs: number;
+}
+
+/** Pending transfers ordered by expiry; a binary min-heap, rebuilt from transfers on restore. */
+export interface ExpiryHeap {
+  readonly items: Transfer[];
+}
+
+export interface LedgerState {
+  readonly accounts: Map<string, Account>;
+  readonly transfers: Map<string, Transfer>;
+  /** Every transfer in apply order (index = seq). */
+  readonly transferLog: Transfer[];
+  /** Per account: seqs of the transfers that touch it, ascending. */
+  readonly transfersByAccount: Map<string, number[]>;
+  /** Insertion order is creation order, which is also expiry order (ledger time never goes back). */
+  readonly idempotency: Map<string, IdempotencyRecord>;
+  readonly expiry: ExpiryHeap;
+  /** Ledger time: the largest physical HLC time of any applied entry (ms). */
+  now: number;
+}

@@ -1,0 +1,81 @@
+// Operational routes shared by every node: liveness (/ping, the seed's shape), the supervision
+// tree (/actors), readiness (/health, 503 with a reason when the node cannot serve) and the
+// consensus view (/status, the seed's shape extended with replication progress).
+import type { FastifyInstance } from 'fastify';
+import type { NodeServices } from './services.ts';
+
+export function registerOpsRoutes(app: FastifyInstance, services: NodeServices): void {
+  app.get('/ping', async () => ({ status: 'ok', node_id: services.nodeId }));
+
+  app.get('/actors', async () => services.supervision());
+
+  app.get('/health', async (_request, reply) => {
+    const consensus = services.consensus()?.status();
+    const fenced = services.clock()?.fenced() ?? false;
+    const tree = services.supervision();
+    const recovering = tree.actors.some((a) => a.status !== 'running');
+    const reason = recovering ? 'recovering' : fenced ? 'clock_unsynchronized' : !consensus?.leader ? 'no_leader' : null;
+    const body = {
+      node_id: services.nodeId,
+      status: reason === null ? 'healthy' : reason === 'recovering' ? 'unavailable' : 'degraded',
+      is_leader: consensus?.role === 'leader',
+      leader: consensus?.leader ?? null,
+      timestamp: services.now() / 1000,
+      transaction_count: transactionCount(services),
+      ...(reason ? { reason } : {}),
+    };
+    return reply.code(reason === null ? 200 : 503).send(body);
+  });
+
+  app.get('/status', async () => {
+    const consensus = services.consensus()?.status();
+    const ledger = services.ledger();
+    const clock = services.clock();
+    const health = services.heartbeat()?.peerHealth() ?? {};
+    const offsets = clock?.peerOffsets() ?? {};
+    const peerHealth = Object.fromEntries(
+      Object.entries(health).map(([peer, h]) => [
+        peer,
+        {
+          healthy: h.healthy,
+          state: h.state,
+          phi: Number.isFinite(h.phi) ? h.phi : null,
+          rtt_ms: h.rttMs,
+          last_seen_ms_ago: h.lastSeenMsAgo,
+          clock_offset_ms: offsets[peer]?.offsetMs ?? null,
+        },
+      ]),
+    );
+    const commitIndex = consensus?.commitIndex ?? 0;
+    const replication = Object.fromEntries(
+      Object.entries(consensus?.progress ?? {}).map(([peer, p]) => [
+        peer,
+        { match_index: p.matchIndex, next_index: p.nextIndex, state: p.state, in_flight: p.inFlight, lag: Math.max(0, (consensus?.lastIndex ?? 0) - p.matchIndex) },
+      ]),
+    );
+    const hash = ledger?.ledgerHash();
+    return {
+      node_id: services.nodeId,
+      is_leader: consensus?.role === 'leader',
+      role: consensus?.role ?? 'unknown',
+      leader: consensus?.leader ?? null,
+      term: consensus?.term ?? 0,
+      commit_index: commitIndex,
+      last_index: consensus?.lastIndex ?? 0,
+      applied_index: ledger?.appliedIndex() ?? 0,
+      snapshot_index: consensus?.snapshotIndex ?? 0,
+      peer_health: peerHealth,
+      replication_status: replication,
+      time_offset: clock?.offsetMs() ?? null,
+      clock_fenced: clock?.fenced() ?? false,
+      ledger_hash: hash?.hash ?? null,
+      ledger_hash_index: hash?.appliedIndex ?? null,
+    };
+  });
+}
+
+function transactionCount(services: NodeServices): number {
+  const ledger = services.ledger();
+  const count = ledger?.['transferCount'];
+  return typeof count === 'function' ? Number((count as () => number).call(ledger)) : 0;
+}

@@ -1,0 +1,78 @@
+// The client-facing HTTP server of one node (fastify). It owns cross-cutting behaviour: JSON
+// problem responses for every error (never HTML, never a stack), request ids, draining during
+// shutdown, and the operational routes (/ping, /actors, /health, /status). Feature routes
+// (payments, metrics, the visualiser) register themselves as plugins.
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { sendProblem } from './problem.ts';
+import type { NodeServices } from './services.ts';
+import { registerOpsRoutes } from './ops-routes.ts';
+
+export type RoutePlugin = (app: FastifyInstance, services: NodeServices) => void | Promise<void>;
+
+export interface HttpServerOptions {
+  readonly services: NodeServices;
+  readonly logger: PinoLogger;
+  readonly plugins: readonly RoutePlugin[];
+}
+
+let requestSeq = 0;
+
+export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const { services } = options;
+  const app = Fastify({
+    loggerInstance: options.logger as unknown as FastifyBaseLogger,
+    bodyLimit: services.config.http.bodyBytesMax,
+    disableRequestLogging: true,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,64}$/.test(given) ? given : `${services.nodeId}-${++requestSeq}`;
+    },
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (services.draining()) {
+      return sendProblem(reply, { status: 503, code: 'SYNCPAY_ERR_SHUTTING_DOWN', detail: `node ${services.nodeId} is shutting down` }, 1000);
+    }
+    return undefined;
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { status: 404, code: 'SYNCPAY_ERR_NOT_FOUND', detail: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const mapped = mapFastifyError(error);
+    if (mapped.status >= 500) request.log.error({ err: error.message, code: error.code }, 'request failed');
+    return sendProblem(reply, mapped);
+  });
+
+  registerOpsRoutes(app, services);
+  for (const plugin of options.plugins) await plugin(app, services);
+  return app;
+}
+
+function mapFastifyError(error: FastifyError): { status: number; code: string; detail: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'SYNCPAY_ERR_MALFORMED_JSON', detail: 'the request body is not valid JSON' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'SYNCPAY_ERR_UNSUPPORTED_MEDIA_TYPE', detail: 'send the body as application/json' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'SYNCPAY_ERR_BODY_TOO_LARGE', detail: 'the request body exceeds http.bodyBytesMax' };
+    case 'FST_ERR_VALIDATION':
+      return { status: 400, code: 'SYNCPAY_ERR_VALIDATION', detail: error.message };
+    default:
+      if (error.statusCode === 400 || error.name === 'SyntaxError') {
+        return { status: 400, code: 'SYNCPAY_ERR_MALFORMED_JSON', detail: 'the request body is not valid JSON' };
+      }
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+        return { status: error.statusCode, code: 'SYNCPAY_ERR_BAD_REQUEST', detail: error.message };
+      }
+      return { status: 500, code: 'SYNCPAY_ERR_INTERNAL', detail: 'internal error; the request may be retried' };
+  }
+}

@@ -1,0 +1,191 @@
+// Boot and graceful close of one node process. Order matters: configuration is validated
+// before anything binds; durable state is opened before the actors start; the client API binds
+// last, when the node can serve. Shutdown runs in reverse within `supervisor.shutdownTimeoutMs`:
+// drain the API (in-flight requests finish or fail), hand over leadership, stop the actors,
+// close links and files, flush logs, exit 0. Escalation from the supervisor exits 1.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { ClockApi, ConsensusApi, HeartbeatApi, LedgerApi } from '../actors/apis.ts';
+import type { ActorFactory, NodeActor } from '../actors/actor.ts';
+import type { Logger, Ports, TraceEvent } from '../actors/ports.ts';
+import { Supervisor } from '../actors/supervisor.ts';
+import { defaultFactories } from '../actors/factories.ts';
+import { ACTOR_IDS, type ActorId } from '../machines/types.ts';
+import { fallbackHlc } from '../machines/hlc-fallback.ts';
+import { checkSecurity, ConfigError, loadConfig, type LoadedConfig } from './config.ts';
+import { buildHttpServer, type RoutePlugin } from './http/server.ts';
+import type { NodeServices } from './http/services.ts';
+import { actorLogger, createRootLogger } from './logger.ts';
+import { openFileLogStore } from './storage/file-log-store.ts';
+import { systemClock, systemRandom } from './system-ports.ts';
+import { Timeline } from './timeline.ts';
+import { createPeerTransport } from './transport/peer-transport.ts';
+import { routePlugins } from './http/plugins.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_ESCALATED = 1;
+export const EXIT_CONFIG = 2;
+export const EXIT_STORAGE = 3;
+
+export interface RunningNode {
+  readonly loaded: LoadedConfig;
+  readonly supervisor: Supervisor;
+  readonly http: FastifyInstance;
+  readonly timeline: Timeline;
+  shutdown(code: number, reason: string): Promise<void>;
+}
+
+/** Loads configuration or exits 2 with one line naming the key and the rule. */
+export function loadOrExit(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  try {
+    const loaded = loadConfig({ argv: [...argv], env, cwd: process.cwd() });
+    checkSecurity(loaded);
+    return loaded;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw error;
+  }
+}
+
+/** A secret for a cluster that lives entirely on loopback and was given none (dev only). */
+function loopbackSecret(loaded: LoadedConfig): string {
+  const digest = createHash('sha256').update(JSON.stringify(loaded.config.cluster.nodes)).digest('hex');
+  return `syncpay-loopback-${digest}`;
+}
+
+export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, factories: Readonly<Record<ActorId, ActorFactory>> = defaultFactories): Promise<RunningNode> {
+  const loaded = loadOrExit(argv, env);
+  const { config, nodeId } = loaded;
+  const root = createRootLogger({ nodeId, level: config.log.level, pretty: env['SYNCPAY_LOG_PRETTY'] === '1' });
+  const self = config.cluster.nodes.find((n) => n.id === nodeId);
+  if (!self) throw new Error(`node ${nodeId} is not in cluster.nodes`);
+
+  let secret = loaded.secret;
+  if (!secret) {
+    secret = loopbackSecret(loaded);
+    root.warn('no cluster secret configured: peer links use a secret derived from the configuration (loopback only)');
+  }
+
+  const dataDir = resolve(process.cwd(), config.node.dataDir.replace('{id}', nodeId));
+  let logStore;
+  try {
+    logStore = await openFileLogStore({ dir: dataDir, logger: root.child({ actor: 'storage' }) as unknown as Logger, segmentBytesMax: config.raft.logSegmentBytesMax });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    root.fatal({ err: message }, 'cannot open the data directory');
+    process.stderr.write(`${message}\n`);
+    await flush(root);
+    process.exit(EXIT_STORAGE);
+  }
+
+  const transport = createPeerTransport({
+    self: nodeId,
+    nodes: config.cluster.nodes,
+    secret,
+    link: config.link,
+    logger: root.child({ actor: 'transport' }) as unknown as Logger,
+  });
+
+  const timeline = new Timeline(nodeId, 2000);
+  let supervisor: Supervisor | undefined;
+  const clockApi = (): ClockApi | undefined => supervisor?.lookup<NodeActor & { api: ClockApi }>('clock')?.api;
+  const trace = (event: TraceEvent): void => {
+    const hlc = clockApi()?.hlcNow() ?? fallbackHlc(systemClock.now());
+    const stamped = timeline.push(event, hlc);
+    root.info({ actor: event.actor, hlc, event: stamped }, event.type);
+  };
+
+  const { random, seed } = systemRandom(config.node.randomSeed);
+  const ports: Ports = {
+    transport,
+    logStore,
+    clock: systemClock,
+    random,
+    logger: root as unknown as Logger,
+    trace,
+  };
+
+  let shuttingDown = false;
+  let shutdownPromise: Promise<void> | null = null;
+  let http: FastifyInstance | undefined;
+
+  supervisor = new Supervisor({
+    nodeId,
+    config,
+    ports,
+    factories,
+    order: ACTOR_IDS,
+    loggerFor: (id) => actorLogger(root, id, config.log.actorLevels) as unknown as Logger,
+    onEscalate: (reason) => void shutdown(EXIT_ESCALATED, reason),
+  });
+  const sup = supervisor;
+  const apiOf = <T>(id: ActorId): T | undefined => sup.lookup<NodeActor & { api: T }>(id)?.api;
+
+  const services: NodeServices = {
+    nodeId,
+    config,
+    logger: root as unknown as Logger,
+    apiTokens: loaded.apiTokens,
+    consensus: () => apiOf<ConsensusApi>('log-replication'),
+    ledger: () => apiOf<LedgerApi & Record<string, unknown>>('ledger'),
+    clock: clockApi,
+    heartbeat: () => apiOf<HeartbeatApi>('heartbeat'),
+    supervision: () => sup.describe(),
+    now: () => systemClock.now(),
+    draining: () => shuttingDown,
+  };
+
+  async function shutdown(code: number, reason: string): Promise<void> {
+    if (shutdownPromise) return shutdownPromise;
+    shuttingDown = true;
+    const bound = setTimeout(() => {
+      process.stderr.write(`shutdown took longer than ${config.supervisor.shutdownTimeoutMs} ms: exiting\n`);
+      process.exit(code === EXIT_OK ? EXIT_ESCALATED : code);
+    }, config.supervisor.shutdownTimeoutMs);
+    bound.unref();
+    shutdownPromise = (async () => {
+      root.info({ reason, code }, 'node shutting down');
+      const consensus = services.consensus();
+      if (code === EXIT_OK && consensus?.status().role === 'leader' && config.cluster.nodes.length > 1) {
+        const moved = await consensus.transferLeadership().catch(() => null);
+        root.info({ moved }, 'leadership handed over before shutdown');
+      }
+      await http?.close().catch(() => undefined);
+      await sup.stop(reason);
+      await transport.close().catch(() => undefined);
+      await logStore.close().catch(() => undefined);
+      root.info({ code }, 'node stopped');
+      await flush(root);
+      process.exit(code);
+    })();
+    return shutdownPromise;
+  }
+
+  process.on('SIGTERM', () => void shutdown(EXIT_OK, 'SIGTERM'));
+  process.on('SIGINT', () => void shutdown(EXIT_OK, 'SIGINT'));
+
+  root.info({ seed, dataDir, peers: config.cluster.nodes.length - 1 }, 'node starting');
+  await sup.start();
+  await transport.listen();
+  const plugins: RoutePlugin[] = routePlugins({ loaded, timeline, supervisor: sup });
+  http = await buildHttpServer({ services, logger: root, plugins });
+  await http.listen({ host: self.host, port: self.apiPort });
+  root.info({ api: `http://${self.host}:${self.apiPort}`, peer: `ws://${self.host}:${self.peerPort}` }, 'node ready');
+  return { loaded, supervisor: sup, http, timeline, shutdown };
+}
+
+function flush(logger: PinoLogger): Promise<void> {
+  return new Promise((done) => {
+    try {
+      logger.flush(() => done());
+    } catch {
+      done();
+    }
+    setTimeout(done, 200).unref();
+  });
+}

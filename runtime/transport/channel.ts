@@ -1,0 +1,196 @@
+// One authenticated, open WebSocket to one peer, whichever side dialled it. The channel owns what
+// happens on a live link: batching sends into frames (one flush per microtask), the bounded send
+// buffer, decoding and validating incoming frames, and liveness (ping each interval; a peer that
+// did not pong since the previous ping is terminated, because close() would wait 30 s for a peer
+// that is not listening). It never outlives its socket: when the socket closes, the channel is dead
+// and the transport builds a new one for the next socket.
+import type { WebSocket } from 'ws';
+import type { Logger } from '../../actors/ports.ts';
+import type { NodeId, PeerMessage } from '../../machines/types.ts';
+import { assembleFrame, decodeFrame, frameOverheadBytes, type FrameDropReason } from './frame.ts';
+import type { CountFn } from './counters.ts';
+
+const OPEN = 1;
+const CLOSE_WAIT_MS = 1000;
+
+export interface ChannelOptions {
+  readonly self: NodeId;
+  readonly peer: NodeId;
+  readonly socket: WebSocket;
+  readonly messageBytesMax: number;
+  readonly sendBufferBytesMax: number;
+  readonly pingIntervalMs: number;
+  readonly logger: Logger;
+  readonly count: CountFn;
+  /** Called with each valid frame's messages, in order. */
+  readonly deliver: (msgs: readonly PeerMessage[]) => void;
+  /** Called once, when the socket has closed (for any reason). */
+  readonly closed: (code: number) => void;
+}
+
+export type SendDropReason = 'send-buffer-full' | 'oversize' | 'unencodable' | 'link-down';
+
+export class PeerChannel {
+  private readonly socket: WebSocket;
+  private readonly overhead: number;
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  private isClosed = false;
+  private pongSeen = true;
+  /** True while sends are being refused for a full buffer: one warn per episode, not per message. */
+  private saturated = false;
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(private readonly opts: ChannelOptions) {
+    this.socket = opts.socket;
+    this.overhead = frameOverheadBytes(opts.self);
+    let markClosed!: () => void;
+    this.closedPromise = new Promise((resolve) => (markClosed = resolve));
+    this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.socket.on('pong', () => (this.pongSeen = true));
+    this.socket.on('error', (err: Error & { code?: string }) => this.socketError(err));
+    this.socket.on('close', (code, reason) => {
+      this.isClosed = true;
+      clearInterval(this.pingTimer);
+      this.queue = [];
+      this.queuedBytes = 0;
+      if (code === 1009) {
+        this.opts.logger.warn({ peer: opts.peer, code }, 'link closed: a frame exceeded the message size limit');
+      } else {
+        this.opts.logger.info({ peer: opts.peer, code, reason: reason.toString('utf8').slice(0, 120) }, 'link closed');
+      }
+      markClosed();
+      this.opts.closed(code);
+    });
+    this.pingTimer = setInterval(() => this.pingTick(), opts.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  get open(): boolean {
+    return !this.isClosed && this.socket.readyState === OPEN;
+  }
+
+  /** Queue one message for the next flush. False (and counted) when it is dropped. */
+  send(message: PeerMessage): boolean {
+    if (!this.open) return this.drop('link-down');
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (err) {
+      // A message that cannot be encoded (a bigint, a cycle) is a caller bug: say so loudly.
+      this.opts.logger.error({ peer: this.opts.peer, type: message.type, err: String(err) }, 'peer message not encodable');
+      return this.drop('unencodable');
+    }
+    const bytes = Buffer.byteLength(text) + 1;
+    if (bytes + this.overhead > this.opts.messageBytesMax) {
+      this.opts.logger.warn({ peer: this.opts.peer, type: message.type, bytes }, 'peer message larger than messageBytesMax: dropped');
+      return this.drop('oversize');
+    }
+    if (this.socket.bufferedAmount + this.queuedBytes + bytes > this.opts.sendBufferBytesMax) {
+      if (!this.saturated) {
+        this.saturated = true;
+        this.opts.logger.warn(
+          { peer: this.opts.peer, bufferedBytes: this.socket.bufferedAmount + this.queuedBytes },
+          'send buffer full: dropping messages to this peer',
+        );
+      }
+      return this.drop('send-buffer-full');
+    }
+    this.saturated = false;
+    this.queue.push(text);
+    this.queuedBytes += bytes;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+    return true;
+  }
+
+  /** Close politely; terminate if the peer has not completed the close within a second. */
+  close(): Promise<void> {
+    if (!this.isClosed) {
+      clearInterval(this.pingTimer);
+      this.socket.close(1001, 'node shutting down');
+      const timer = setTimeout(() => this.socket.terminate(), CLOSE_WAIT_MS);
+      timer.unref();
+      void this.closedPromise.then(() => clearTimeout(timer));
+    }
+    return this.closedPromise;
+  }
+
+  /** Drop the socket at once (a replaced or dead link). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private drop(reason: SendDropReason): false {
+    this.opts.count('framesDropped', { peer: this.opts.peer, reason, direction: 'out' });
+    return false;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const pending = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (!this.open || pending.length === 0) return;
+    // Split so that no frame exceeds the peer's maxPayload (each message alone fits: see send()).
+    let batch: string[] = [];
+    let batchBytes = this.overhead;
+    for (const text of pending) {
+      const bytes = Buffer.byteLength(text) + 1;
+      if (batch.length > 0 && batchBytes + bytes > this.opts.messageBytesMax) {
+        this.write(batch);
+        batch = [];
+        batchBytes = this.overhead;
+      }
+      batch.push(text);
+      batchBytes += bytes;
+    }
+    this.write(batch);
+  }
+
+  private write(batch: string[]): void {
+    // The callback swallows write errors: the 'close' event that follows is what reports them.
+    this.socket.send(assembleFrame(this.opts.self, batch), () => {});
+  }
+
+  private receive(data: unknown, isBinary: boolean): void {
+    if (isBinary) return this.dropIncoming('binary', 'binary frame');
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data as Buffer[]) : Buffer.from(data as ArrayBuffer);
+    const decoded = decodeFrame(buf.toString('utf8'), this.opts.peer, this.opts.messageBytesMax);
+    if (!decoded.ok) return this.dropIncoming(decoded.reason, decoded.detail);
+    this.opts.deliver(decoded.msgs);
+  }
+
+  private dropIncoming(reason: FrameDropReason, detail: string): void {
+    this.opts.count('framesDropped', { peer: this.opts.peer, reason, direction: 'in' });
+    this.opts.logger.warn({ peer: this.opts.peer, reason, detail }, 'peer frame dropped');
+  }
+
+  private socketError(err: Error & { code?: string }): void {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      // ws refuses the frame and closes with 1009; the dialler reconnects.
+      this.dropIncoming('oversize', 'frame exceeds maxPayload; closing link (1009)');
+      return;
+    }
+    this.opts.logger.warn({ peer: this.opts.peer, code: err.code, err: err.message }, 'peer socket error');
+  }
+
+  private pingTick(): void {
+    if (this.isClosed) return;
+    if (!this.pongSeen) {
+      this.opts.logger.warn({ peer: this.opts.peer, pingIntervalMs: this.opts.pingIntervalMs }, 'peer missed a pong: terminating link');
+      this.socket.terminate();
+      return;
+    }
+    this.pongSeen = false;
+    try {
+      this.socket.ping();
+    } catch {
+      // Not open any more: the close event is on its way.
+    }
+  }
+}
