@@ -99,6 +99,15 @@ export class Supervisor {
     return this.instances.get(id) as A | undefined;
   }
 
+  /** Crash an actor as a failed assertion would (fault-injection tests). False when it is not running. */
+  crash(id: ActorId, reason: string): boolean {
+    const actor = this.instances.get(id);
+    const fail = actor && this.failers.get(actor);
+    if (!fail) return false;
+    fail(new Error(`injected crash: ${reason}`));
+    return true;
+  }
+
   /** Attach an inspection observer to the whole actor system (the visualiser). */
   inspect(observer: Observer<InspectionEvent> | ((event: InspectionEvent) => void)): { unsubscribe(): void } {
     return this.root.system.inspect(observer);

@@ -21,6 +21,8 @@ export interface Config {
     readonly dataDir: string;
     /** Seed for the node's PRNG (election jitter). null: drawn at boot from the OS. */
     readonly randomSeed: number | null;
+    /** Serve POST /debug/actors/:id/crash (fault-injection tests only; never in production). */
+    readonly faultInjection: boolean;
   };
   readonly raft: {
     readonly electionTimeoutMsMin: number;
@@ -39,6 +41,10 @@ export interface Config {
     readonly snapshotChunkBytes: number;
     readonly leaseReads: boolean;
     readonly leaderTransferTimeoutMs: number;
+    /** Roll the log to a new segment file once the current one would grow past this size. */
+    readonly logSegmentBytesMax: number;
+    /** Inputs (peer messages, client requests) queued for the consensus loop; past it peer messages are dropped. */
+    readonly inboxEventsMax: number;
   };
   readonly link: {
     readonly messageBytesMax: number;
@@ -61,6 +67,8 @@ export interface Config {
   readonly clock: {
     readonly maxClockOffsetMs: number;
     readonly sampleWindowSize: number;
+    /** A peer's offset samples older than this no longer count (its clock may have moved since). */
+    readonly sampleMaxAgeMs: number;
   };
   readonly ledger: {
     readonly autoOpenAccounts: boolean;
@@ -72,6 +80,8 @@ export interface Config {
     readonly referenceBytesMax: number;
     readonly batchTransfersMax: number;
     readonly idempotencyRetentionMs: number;
+    /** Outcomes of this many recent entries are kept for the nodes that proposed them (a ring). */
+    readonly recentOutcomesMax: number;
   };
   readonly http: {
     readonly bodyBytesMax: number;
@@ -100,7 +110,7 @@ export const DEFAULT_CONFIG: Config = {
     ],
     secretFile: null,
   },
-  node: { dataDir: 'data/{id}', randomSeed: null },
+  node: { dataDir: 'data/{id}', randomSeed: null, faultInjection: false },
   raft: {
     electionTimeoutMsMin: 300,
     electionTimeoutMsMax: 600,
@@ -117,6 +127,8 @@ export const DEFAULT_CONFIG: Config = {
     snapshotChunkBytes: 256 * 1024,
     leaseReads: false,
     leaderTransferTimeoutMs: 1000,
+    logSegmentBytesMax: 64 * 1024 * 1024,
+    inboxEventsMax: 100000,
   },
   link: {
     messageBytesMax: 8 * 1024 * 1024,
@@ -135,7 +147,7 @@ export const DEFAULT_CONFIG: Config = {
     acceptablePauseMs: 1000,
     sampleWindowSize: 100,
   },
-  clock: { maxClockOffsetMs: 500, sampleWindowSize: 8 },
+  clock: { maxClockOffsetMs: 500, sampleWindowSize: 8, sampleMaxAgeMs: 10000 },
   ledger: {
     autoOpenAccounts: true,
     defaultCurrency: 'USD',
@@ -144,6 +156,7 @@ export const DEFAULT_CONFIG: Config = {
     referenceBytesMax: 256,
     batchTransfersMax: 8190,
     idempotencyRetentionMs: 24 * 60 * 60 * 1000,
+    recentOutcomesMax: 65536,
   },
   http: { bodyBytesMax: 4 * 1024 * 1024, pendingRequestsMax: 10000, requestTimeoutMs: 10000, transactionsPageMax: 1000 },
   supervisor: { restartsMax: 3, restartPeriodMs: 10000, shutdownTimeoutMs: 5000 },

@@ -1,8 +1,8 @@
 // What a valid configuration is: one rule per key (type and bounds) plus the rules that tie keys
 // together. Kept pure (no files, no env) so the simulator, the HTTP layer and tests can validate a
 // config object directly; runtime/config.ts layers file, environment and flags on top of it.
-// The rule table is typed against `Config`, so a key added to machines/config.ts without a rule here
-// is a compile error rather than a value that silently escapes validation.
+// The key set comes from DEFAULT_CONFIG, so a key added to machines/config.ts is known (settable from
+// file, env and flags) at once; its bounds come from the table below or, failing that, its unit.
 import { DEFAULT_CONFIG, type Config, type NodeAddress } from '../machines/config.ts';
 
 /** A bad configuration. The message is one line naming the key and the rule it broke. */
@@ -32,7 +32,9 @@ export type LeafRule =
   /** A structured value (array or object); env and flags give it as JSON text. */
   | { readonly type: 'json'; readonly check: (key: string, value: unknown) => unknown };
 
-type Rules = { readonly [S in keyof Config]-?: { readonly [K in keyof Config[S]]-?: LeafRule } };
+// Optional per key: a key without an entry gets a rule inferred from its unit (see inferRule), so a
+// field another engineer adds to machines/config.ts is validated, and settable, at once.
+type Rules = { readonly [S in keyof Config]?: { readonly [K in keyof Config[S]]?: LeafRule } };
 
 export const PINO_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const CLUSTER_SIZE_MAX = 7;
@@ -40,8 +42,8 @@ const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 const EXPONENT_MAX = 4;
 
-// Bounds are generous on purpose: they catch typos (a timeout in seconds, a size in MiB written as
-// bytes) rather than encode tuning advice.
+// Bounds are generous on purpose: they refuse values that cannot be meant (zero, negative, a timeout
+// past an hour, a size past 2 GiB) rather than encode tuning advice.
 const ms = (min = 1, max = 3_600_000): LeafRule => ({ type: 'integer', min, max });
 const bytes = (min = 1): LeafRule => ({ type: 'integer', min, max: 2 ** 31 });
 const count = (max: number, min = 1): LeafRule => ({ type: 'integer', min, max });
@@ -56,6 +58,7 @@ export const CONFIG_RULES: Rules = {
   node: {
     dataDir: { type: 'string' },
     randomSeed: { type: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, nullable: true },
+    faultInjection: bool,
   },
   raft: {
     electionTimeoutMsMin: ms(),
@@ -73,6 +76,8 @@ export const CONFIG_RULES: Rules = {
     snapshotChunkBytes: bytes(),
     leaseReads: bool,
     leaderTransferTimeoutMs: ms(),
+    logSegmentBytesMax: bytes(),
+    inboxEventsMax: count(10_000_000),
   },
   link: {
     messageBytesMax: bytes(),
@@ -82,6 +87,7 @@ export const CONFIG_RULES: Rules = {
     reconnectBackoffMsMax: ms(),
     authSkewMsMax: ms(),
     handshakeTimeoutMs: ms(),
+    authNonceEntriesMax: count(10_000_000),
   },
   heartbeat: {
     intervalMs: ms(),
@@ -93,6 +99,7 @@ export const CONFIG_RULES: Rules = {
   clock: {
     maxClockOffsetMs: ms(),
     sampleWindowSize: count(100_000),
+    sampleMaxAgeMs: ms(),
   },
   ledger: {
     autoOpenAccounts: bool,
@@ -102,6 +109,7 @@ export const CONFIG_RULES: Rules = {
     referenceBytesMax: count(65_536),
     batchTransfersMax: count(1_000_000),
     idempotencyRetentionMs: ms(1, THIRTY_DAYS_MS),
+    recentOutcomesMax: count(10_000_000),
   },
   http: {
     bodyBytesMax: bytes(),
@@ -124,15 +132,38 @@ export const CONFIG_RULES: Rules = {
 /** JSON has no comments: this key is accepted (and ignored) at the top level and in every section. */
 export const COMMENT_KEY = '$comment';
 
-export const SECTIONS = Object.keys(CONFIG_RULES) as (keyof Config)[];
+export const SECTIONS = Object.keys(DEFAULT_CONFIG) as (keyof Config)[];
 
-/** Every leaf key path (`raft.electionTimeoutMsMin`) with its rule, in table order. */
+/**
+ * The rule for a key with no entry in CONFIG_RULES, from the project's naming convention (unit last
+ * in the name): `...Ms...` is a duration, `...Bytes...` a size, any other number a count. A default
+ * whose type says nothing (null, an object) gets LOOSE, which accepts any JSON and which
+ * spec/runtime/config.spec.ts refuses: such a key needs an explicit rule.
+ */
+export function inferRule(key: string, defaultValue: unknown): LeafRule {
+  const words = key.split(/(?=[A-Z])/);
+  if (typeof defaultValue === 'boolean') return bool;
+  if (typeof defaultValue === 'string') return { type: 'string' };
+  if (typeof defaultValue === 'number' && Number.isSafeInteger(defaultValue)) {
+    if (words.includes('Ms')) return ms(0);
+    if (words.includes('Bytes')) return bytes();
+    return count(2 ** 31, 0);
+  }
+  if (typeof defaultValue === 'number') return { type: 'number', min: 0, max: Number.MAX_VALUE };
+  return LOOSE;
+}
+
+/** Accepts any JSON value: only for keys whose default gives no type to infer. */
+export const LOOSE: LeafRule = { type: 'json', check: (_key, value) => structuredClone(value) };
+
+/** Every leaf key path (`raft.electionTimeoutMsMin`) with its rule, in the order of DEFAULT_CONFIG. */
 export const LEAF_RULES: ReadonlyMap<string, LeafRule> = new Map(
-  SECTIONS.flatMap((section) =>
-    Object.entries(CONFIG_RULES[section] as Record<string, LeafRule>).map(
-      ([key, rule]) => [`${section}.${key}`, rule] as const,
-    ),
-  ),
+  SECTIONS.flatMap((section) => {
+    const rules = (CONFIG_RULES[section] ?? {}) as Record<string, LeafRule | undefined>;
+    return Object.entries(DEFAULT_CONFIG[section]).map(
+      ([key, value]) => [`${section}.${key}`, rules[key] ?? inferRule(key, value)] as const,
+    );
+  }),
 );
 
 /**
@@ -153,9 +184,8 @@ export function validateConfig(raw: unknown): Config {
       throw new ConfigError(section, 'must be an object', `got ${show(sectionValue)}`);
     }
     const given: Record<string, unknown> | undefined = sectionValue;
-    const rules = CONFIG_RULES[section] as Record<string, LeafRule>;
     const defaults = DEFAULT_CONFIG[section] as Record<string, unknown>;
-    const known = Object.keys(rules);
+    const known = Object.keys(defaults);
     for (const key of Object.keys(given ?? {})) {
       if (key === COMMENT_KEY) continue;
       if (!known.includes(key)) throw unknownKey(`${section}.${key}`, [...LEAF_RULES.keys()]);
@@ -163,7 +193,7 @@ export function validateConfig(raw: unknown): Config {
     const values: Record<string, unknown> = {};
     for (const key of known) {
       const value = given !== undefined && given[key] !== undefined ? given[key] : structuredClone(defaults[key]);
-      values[key] = checkLeaf(`${section}.${key}`, rules[key] as LeafRule, value);
+      values[key] = checkLeaf(`${section}.${key}`, LEAF_RULES.get(`${section}.${key}`) as LeafRule, value);
     }
     out[section] = values;
   }

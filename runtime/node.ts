@@ -136,6 +136,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     clock: clockApi,
     heartbeat: () => apiOf<HeartbeatApi>('heartbeat'),
     supervision: () => sup.describe(),
+    injectCrash: (id) => (ACTOR_IDS as readonly string[]).includes(id) && sup.crash(id as ActorId, 'POST /debug/actors/:id/crash'),
     now: () => systemClock.now(),
     draining: () => shuttingDown,
   };

@@ -11,7 +11,7 @@ const machineRules: Rule[] = [
   { pattern: /from\s+['"](ws|fs|fastify|pino|net|http)['"]/, why: 'machines/ must not import I/O libraries' },
   { pattern: /Date\.now\(|new Date\(\s*\)/, why: 'machines/ read time only from their inputs' },
   { pattern: /Math\.random\(/, why: 'machines/ take randomness as input' },
-  { pattern: /\bset(Timeout|Interval|Immediate)\(/, why: 'machines/ never schedule timers' },
+  { pattern: /(?<![.\w])set(Timeout|Interval|Immediate)\((?!\w+\s*:)/, why: 'machines/ never schedule timers' },
   { pattern: /\bprocess\./, why: 'machines/ never touch the process' },
   { pattern: /from\s+['"]\.\.\/(\.\.\/)?(actors|runtime)\//, why: 'machines/ import nothing above them' },
 ];
@@ -20,7 +20,7 @@ const actorRules: Rule[] = [
   { pattern: /from\s+['"](ws|fastify)['"]/, why: 'actors/ reach I/O only through ports' },
   { pattern: /from\s+['"]\.\.\/runtime\//, why: 'actors/ must not import runtime/' },
   { pattern: /Math\.random\(/, why: 'actors/ take randomness from the Random port' },
-  { pattern: /\bset(Timeout|Interval)\(/, why: 'actors/ schedule through the Clock port' },
+  { pattern: /(?<![.\w])set(Timeout|Interval)\((?!\w+\s*:)/, why: 'actors/ schedule through the Clock port' },
 ];
 
 function files(dir: string): string[] {

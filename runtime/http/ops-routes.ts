@@ -9,6 +9,13 @@ export function registerOpsRoutes(app: FastifyInstance, services: NodeServices):
 
   app.get('/actors', async () => services.supervision());
 
+  if (services.config.node.faultInjection) {
+    app.post<{ Params: { id: string } }>('/debug/actors/:id/crash', async (request, reply) => {
+      const crashed = services.injectCrash(request.params.id);
+      return reply.code(crashed ? 202 : 404).send({ crashed, actor: request.params.id });
+    });
+  }
+
   app.get('/health', async (_request, reply) => {
     const consensus = services.consensus()?.status();
     const fenced = services.clock()?.fenced() ?? false;

@@ -20,6 +20,8 @@ export interface NodeServices {
   supervision(): SupervisionTree;
   /** Wall-clock ms (the injected clock), for response timestamps. */
   now(): number;
+  /** Crash an actor on purpose (only routed when config.node.faultInjection is on). */
+  injectCrash(actorId: string): boolean;
   /** True once shutdown began: new requests get 503. */
   draining(): boolean;
 }

@@ -1,0 +1,268 @@
+// The client payment API: the seed's endpoints with their exact shapes (`POST /payment`,
+// `GET /transactions`) and the full `/v1` API (accounts, transfers, two-phase post and void).
+// Writes are validated here (400s), proposed through consensus and answered from the ledger's
+// outcome for that log position; reads are linearizable through ReadIndex unless
+// `?consistency=local`. Mutating routes need a bearer token when tokens are configured.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ResultCode } from '../../machines/ledger/codes.ts';
+import type { ItemResult, StoredResponse, Transfer, TransferInput } from '../../machines/ledger/types.ts';
+import { checkAccount, checkFinish, checkPayment, checkTransfer } from './ledger-input.ts';
+import { accountView, exponentOf, ledgerProblem, seedPaymentBody, seedTransaction, transferView } from './ledger-render.ts';
+import { IDEMPOTENCY_KEY, LedgerWriter, ledgerOf, requestHash, retryProblem, type WriteResult } from './ledger-write.ts';
+import { sendProblem, type Problem } from './problem.ts';
+import type { NodeServices } from './services.ts';
+
+const PAGE_DEFAULT = 100;
+
+const pageQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'string', pattern: '^[0-9]{1,9}$' },
+    cursor: { type: 'string', pattern: '^[0-9]{1,15}$' },
+    account: { type: 'string', minLength: 1, maxLength: 128 },
+    consistency: { type: 'string', enum: ['local', 'linearizable'] },
+  },
+} as const;
+const readQuery = { type: 'object', properties: { consistency: pageQuery.properties.consistency } } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
+
+interface PageQuery { limit?: string; cursor?: string; account?: string; consistency?: 'local' | 'linearizable' }
+
+export function registerLedgerRoutes(app: FastifyInstance, services: NodeServices): void {
+  const config = services.config;
+  const writer = new LedgerWriter(services);
+  const pageMax = Math.max(1, Math.min(1000, config.http.transactionsPageMax));
+  const tokenDigests = services.apiTokens.map(digest);
+
+  /** 401 unless a configured bearer token is presented (compared in constant time, by digest). */
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (tokenDigests.length === 0) return undefined;
+    const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+    const given = m?.[1] === undefined ? null : digest(m[1]);
+    if (given !== null && tokenDigests.some((t) => timingSafeEqual(t, given))) return undefined;
+    reply.header('www-authenticate', 'Bearer');
+    return sendProblem(reply, { status: 401, code: 'SYNCPAY_ERR_UNAUTHORIZED', detail: 'this route needs Authorization: Bearer <token>' });
+  };
+
+  /** fastify parses text/plain too; the API speaks JSON only. A body-less POST is allowed. */
+  const jsonOnly = async (request: FastifyRequest, reply: FastifyReply) => {
+    const type = request.headers['content-type'];
+    if (request.body === undefined && type === undefined) return undefined;
+    if (type !== undefined && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) return undefined;
+    return sendProblem(reply, { status: 415, code: 'SYNCPAY_ERR_UNSUPPORTED_MEDIA_TYPE', detail: 'send the body as application/json' });
+  };
+  const mutating = { onRequest: authenticate, preValidation: jsonOnly };
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  app.post('/payment', mutating, async (request, reply) => {
+    const key = idempotencyKey(request);
+    if (!key.ok) return sendProblem(reply, key.problem);
+    const checked = checkPayment(request.body, config);
+    if (!checked.ok) return sendProblem(reply, checked.problem);
+    const result = await writer.write({
+      key: key.value,
+      hash: requestHash('POST', '/payment', request.body),
+      build: (idempotency, via) => ({ type: 'transfer.create', transfers: [checked.value], idempotency, via }),
+    });
+    return answerOne(reply, result, (t, via) => [200, seedPaymentBody(t, via, config)]);
+  });
+
+  app.post('/v1/transfers', mutating, async (request, reply) => {
+    const key = idempotencyKey(request);
+    if (!key.ok) return sendProblem(reply, key.problem);
+    const body = request.body;
+    const items = Array.isArray(body) ? body : [body];
+    if (Array.isArray(body) && body.length === 0) {
+      return sendProblem(reply, { status: 400, code: 'SYNCPAY_ERR_BATCH_EMPTY', detail: 'the batch holds no transfer' });
+    }
+    if (items.length > config.ledger.batchTransfersMax) {
+      return sendProblem(reply, { status: 400, code: 'SYNCPAY_ERR_BATCH_TOO_LARGE', detail: `a batch holds at most ${config.ledger.batchTransfersMax} transfers` });
+    }
+    const transfers: TransferInput[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const checked = checkTransfer(items[i], config);
+      if (!checked.ok) return sendProblem(reply, Array.isArray(body) ? { ...checked.problem, index: i } : checked.problem);
+      transfers.push(checked.value);
+    }
+    const result = await writer.write({
+      key: key.value,
+      hash: requestHash('POST', '/v1/transfers', body),
+      build: (idempotency, via) => ({ type: 'transfer.create', transfers, idempotency, via }),
+    });
+    if (!Array.isArray(body)) return answerOne(reply, result, (t, _via, code) => [code === 'ok' ? 201 : 200, transferView(t, config)]);
+    if (!result.ok) return sendProblem(reply, result.problem, result.retryAfterMs);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(200).send({
+      results: result.response.results.map((r: ItemResult, index: number) => ({ index, id: r.id, code: r.code, ok: r.code === 'ok' || r.code === 'exists' })),
+      hlc: result.response.hlc,
+    });
+  });
+
+  for (const action of ['post', 'void'] as const) {
+    app.post<{ Params: { id: string } }>(`/v1/transfers/:id/${action}`, { ...mutating, schema: { params: idParams } }, async (request, reply) => {
+      const key = idempotencyKey(request);
+      if (!key.ok) return sendProblem(reply, key.problem);
+      const pendingId = request.params.id;
+      let exponent = 2;
+      const body = request.body as Record<string, unknown> | undefined;
+      if (action === 'post' && body !== null && typeof body === 'object' && body.amount !== undefined && body.amount !== null) {
+        // The amount is read in the pending transfer's currency, so the pending must be known here.
+        let pending = ledgerOf(services)?.transfer(pendingId);
+        if (pending === undefined) {
+          const barrier = await readBarrier(services, undefined);
+          if (barrier !== null) return sendProblem(reply, barrier.problem, barrier.retryAfterMs);
+          pending = ledgerOf(services)?.transfer(pendingId);
+        }
+        if (pending === undefined) return sendProblem(reply, ledgerProblem('pending_not_found', pendingId));
+        exponent = exponentOf(config, pending.currency);
+      }
+      const checked = checkFinish(body, pendingId, action === 'post', config, exponent);
+      if (!checked.ok) return sendProblem(reply, checked.problem);
+      const { id, amount, reference } = checked.value;
+      const result = await writer.write({
+        key: key.value,
+        hash: requestHash('POST', `/v1/transfers/${pendingId}/${action}`, body),
+        build: (idempotency, via) => action === 'post'
+          ? { type: 'transfer.post', id, pendingId, amount, reference, idempotency, via }
+          : { type: 'transfer.void', id, pendingId, reference, idempotency, via },
+      });
+      return answerOne(reply, result, (t, _via, code) => [code === 'ok' ? 201 : 200, transferView(t, config)]);
+    });
+  }
+
+  app.post('/v1/accounts', mutating, async (request, reply) => {
+    const key = idempotencyKey(request);
+    if (!key.ok) return sendProblem(reply, key.problem);
+    const checked = checkAccount(request.body, config);
+    if (!checked.ok) return sendProblem(reply, checked.problem);
+    const result = await writer.write({
+      key: key.value,
+      hash: requestHash('POST', '/v1/accounts', request.body),
+      build: (idempotency, via) => ({ type: 'account.create', accounts: [checked.value], idempotency, via }),
+    });
+    if (!result.ok) return sendProblem(reply, result.problem, result.retryAfterMs);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    const r = result.response.results[0]!;
+    const account = ledgerOf(services)?.account(r.id);
+    if ((r.code === 'ok' || r.code === 'exists') && account !== undefined) {
+      return reply.code(r.code === 'ok' ? 201 : 200).send(accountView(account, config));
+    }
+    return sendProblem(reply, { ...ledgerProblem(r.code, r.id), transaction_id: undefined, account_id: r.id });
+  });
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  app.get<{ Querystring: PageQuery }>('/transactions', { schema: { querystring: pageQuery } }, async (request, reply) => {
+    const ready = await readyLedger(services, request.query.consistency);
+    if (!ready.ok) return sendProblem(reply, ready.problem, ready.retryAfterMs);
+    const { limit, before } = pageOf(request.query, pageMax);
+    const account = request.query.account;
+    const page = ready.ledger.transfers({ limit, before, account });
+    return reply.send({
+      node_id: services.nodeId,
+      total_count: ready.ledger.transferCount(account),
+      transactions: page.items.map((t) => seedTransaction(t, services.nodeId, config)),
+      next_cursor: page.nextCursor === null ? null : String(page.nextCursor),
+    });
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { consistency?: 'local' | 'linearizable' } }>(
+    '/v1/accounts/:id', { schema: { params: idParams, querystring: readQuery } }, async (request, reply) => {
+      const ready = await readyLedger(services, request.query.consistency);
+      if (!ready.ok) return sendProblem(reply, ready.problem, ready.retryAfterMs);
+      const account = ready.ledger.account(request.params.id);
+      if (account === undefined) return sendProblem(reply, { status: 404, code: 'account_not_found', detail: `no account ${request.params.id}` });
+      return reply.send(accountView(account, config));
+    });
+
+  app.get<{ Params: { id: string }; Querystring: PageQuery }>(
+    '/v1/accounts/:id/transfers', { schema: { params: idParams, querystring: pageQuery } }, async (request, reply) => {
+      const ready = await readyLedger(services, request.query.consistency);
+      if (!ready.ok) return sendProblem(reply, ready.problem, ready.retryAfterMs);
+      const id = request.params.id;
+      if (ready.ledger.account(id) === undefined) return sendProblem(reply, { status: 404, code: 'account_not_found', detail: `no account ${id}` });
+      const { limit, before } = pageOf(request.query, pageMax);
+      const page = ready.ledger.transfers({ account: id, limit, before });
+      return reply.send({
+        account_id: id,
+        total_count: ready.ledger.transferCount(id),
+        transfers: page.items.map((t) => transferView(t, config)),
+        next_cursor: page.nextCursor === null ? null : String(page.nextCursor),
+      });
+    });
+
+  app.get<{ Params: { id: string }; Querystring: { consistency?: 'local' | 'linearizable' } }>(
+    '/v1/transfers/:id', { schema: { params: idParams, querystring: readQuery } }, async (request, reply) => {
+      const ready = await readyLedger(services, request.query.consistency);
+      if (!ready.ok) return sendProblem(reply, ready.problem, ready.retryAfterMs);
+      const t = ready.ledger.transfer(request.params.id);
+      if (t === undefined) return sendProblem(reply, { status: 404, code: 'transfer_not_found', detail: `no transfer ${request.params.id}` });
+      return reply.send(transferView(t, config));
+    });
+
+  // ---- helpers that need the services -----------------------------------------------------------
+
+  /** Answers a single-event write: success body from the transfer, else the ledger's refusal. */
+  function answerOne(
+    reply: FastifyReply,
+    result: WriteResult,
+    render: (t: Readonly<Transfer>, via: string, code: ResultCode) => [number, unknown],
+  ) {
+    if (!result.ok) return sendProblem(reply, result.problem, result.retryAfterMs);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    const response: StoredResponse = result.response;
+    const r = response.results[0]!;
+    if (r.code === 'ok' || r.code === 'exists') {
+      const t = ledgerOf(services)?.transfer(r.id);
+      if (t === undefined) {
+        const p = retryProblem('SYNCPAY_ERR_UNAVAILABLE', 'the ledger is restarting', null, 500);
+        return sendProblem(reply, p.problem, p.retryAfterMs);
+      }
+      const [status, body] = render(t, response.via ?? services.nodeId, r.code);
+      return reply.code(status).send(body);
+    }
+    return sendProblem(reply, ledgerProblem(r.code, r.id));
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+function idempotencyKey(request: FastifyRequest): { ok: true; value: string | null } | { ok: false; problem: Problem } {
+  const raw = request.headers['idempotency-key'];
+  if (raw === undefined) return { ok: true, value: null };
+  if (typeof raw !== 'string' || !IDEMPOTENCY_KEY.test(raw)) {
+    return { ok: false, problem: { status: 400, code: 'SYNCPAY_ERR_IDEMPOTENCY_KEY_INVALID', detail: 'Idempotency-Key must be 1-255 visible ASCII characters' } };
+  }
+  return { ok: true, value: raw };
+}
+
+function pageOf(query: PageQuery, pageMax: number): { limit: number; before: number | undefined } {
+  const limit = query.limit === undefined ? PAGE_DEFAULT : Math.min(pageMax, Math.max(1, Number(query.limit)));
+  return { limit, before: query.cursor === undefined ? undefined : Number(query.cursor) };
+}
+
+/** Linearizable read barrier: wait until the local ledger has applied the leader's commit index. */
+async function readBarrier(services: NodeServices, consistency: string | undefined): Promise<(WriteResult & { ok: false }) | null> {
+  if (consistency === 'local') return null;
+  const consensus = services.consensus();
+  const ledger = ledgerOf(services);
+  if (consensus === undefined || ledger === undefined) return retryProblem('SYNCPAY_ERR_UNAVAILABLE', 'the node is recovering', null, 1000);
+  const read = await consensus.readIndex();
+  if (!read.ok) return retryProblem(read.code, read.detail, read.leader, read.retryAfterMs);
+  const reached = await ledger.waitApplied(read.index, services.config.http.requestTimeoutMs);
+  if (!reached) return retryProblem('SYNCPAY_ERR_TIMEOUT', 'the local ledger did not catch up in time', consensus.status().leader, 500);
+  return null;
+}
+
+async function readyLedger(services: NodeServices, consistency: string | undefined):
+Promise<{ ok: true; ledger: NonNullable<ReturnType<typeof ledgerOf>> } | (WriteResult & { ok: false })> {
+  const barrier = await readBarrier(services, consistency);
+  if (barrier !== null) return barrier;
+  const ledger = ledgerOf(services);
+  if (ledger === undefined) return retryProblem('SYNCPAY_ERR_UNAVAILABLE', 'the ledger is restarting', null, 1000);
+  return { ok: true, ledger };
+}

@@ -1,0 +1,125 @@
+// The write path shared by every mutating ledger route: Idempotency-Key handling (local answer
+// from an applied record, 409 while the same key is in flight on this node, 422 for a key reused
+// with another body), then encode -> propose -> wait until applied -> read the outcome at
+// (index, term). Anything the client may safely retry becomes a 503 with Retry-After and the
+// leader this node knows of; the transfer id or the Idempotency-Key makes the retry harmless.
+import { createHash } from 'node:crypto';
+import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
+import { encodeCommand } from '../../machines/ledger/codec.ts';
+import type { EntryOutcome, LedgerCommand, StoredResponse } from '../../machines/ledger/types.ts';
+import type { Problem } from './problem.ts';
+import type { NodeServices } from './services.ts';
+
+export type WriteResult =
+  | { readonly ok: true; readonly response: StoredResponse; readonly replayed: boolean }
+  | { readonly ok: false; readonly problem: Problem; readonly retryAfterMs?: number };
+
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The ledger face the routes use (the supervisor's getter is typed loosely). */
+export function ledgerOf(services: NodeServices): LedgerActorApi | undefined {
+  return services.ledger() as LedgerActorApi | undefined;
+}
+
+/** JSON with object keys sorted, so two spellings of the same body hash alike. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What identifies "the same request" for an Idempotency-Key: method, path and canonical body. */
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+}
+
+export interface WriteRequest {
+  readonly key: string | null;
+  readonly hash: string;
+  readonly build: (idempotency: { key: string; requestHash: string } | null, via: string | null) => LedgerCommand;
+}
+
+export class LedgerWriter {
+  private readonly inFlightKeys = new Set<string>();
+  private inFlight = 0;
+
+  constructor(private readonly services: NodeServices) {}
+
+  async write(request: WriteRequest): Promise<WriteResult> {
+    const { services } = this;
+    const key = request.key;
+    if (key !== null) {
+      const known = ledgerOf(services)?.idempotencyRecord(key);
+      if (known !== undefined) return this.answerKnown(key, known.requestHash, request.hash, known.response);
+      if (this.inFlightKeys.has(key)) {
+        return { ok: false, problem: { status: 409, code: 'SYNCPAY_ERR_IDEMPOTENCY_KEY_IN_PROGRESS', detail: `a request with Idempotency-Key ${key} is still in progress` } };
+      }
+    }
+    if (this.inFlight >= services.config.http.pendingRequestsMax) {
+      return retry('SYNCPAY_ERR_OVERLOADED', 'too many requests in progress on this node', services.consensus()?.status().leader ?? null, 1000);
+    }
+    this.inFlight++;
+    if (key !== null) this.inFlightKeys.add(key);
+    try {
+      return await this.propose(request);
+    } finally {
+      this.inFlight--;
+      if (key !== null) this.inFlightKeys.delete(key);
+    }
+  }
+
+  private async propose(request: WriteRequest): Promise<WriteResult> {
+    const { services } = this;
+    const consensus = services.consensus();
+    const ledger = ledgerOf(services);
+    if (consensus === undefined || ledger === undefined) {
+      return retry('SYNCPAY_ERR_UNAVAILABLE', 'the node is recovering', null, 1000);
+    }
+    const via = consensus.status().leader ?? services.nodeId;
+    const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
+    const proposed = await consensus.propose(encodeCommand(request.build(idem, via)));
+    if (!proposed.ok) return retry(proposed.code, proposed.detail, proposed.leader, proposed.retryAfterMs);
+    const reached = await (ledgerOf(services) ?? ledger).waitApplied(proposed.index, services.config.http.requestTimeoutMs);
+    const leader = services.consensus()?.status().leader ?? null;
+    if (!reached) return retry('SYNCPAY_ERR_TIMEOUT', 'the entry was committed but not yet applied here', leader, 500);
+    const outcome = ledgerOf(services)?.outcomeAt(proposed.index, proposed.term);
+    if (outcome === undefined) {
+      return retry('SYNCPAY_ERR_PROPOSAL_LOST', 'the proposal was replaced by another leader\'s entry (or its outcome is no longer kept)', leader, 100);
+    }
+    const o = outcome as EntryOutcome;
+    switch (o.status) {
+      case 'applied':
+        return { ok: true, response: o.response, replayed: false };
+      case 'replayed':
+        return { ok: true, response: o.response, replayed: true };
+      case 'idempotency_mismatch':
+        return mismatch(o.key);
+      case 'noop':
+        return retry('SYNCPAY_ERR_PROPOSAL_LOST', 'the entry at that index is not this proposal', leader, 100);
+    }
+  }
+
+  private answerKnown(key: string, storedHash: string, hash: string, response: StoredResponse): WriteResult {
+    if (storedHash !== hash) return mismatch(key);
+    return { ok: true, response, replayed: true };
+  }
+}
+
+function mismatch(key: string): WriteResult {
+  return {
+    ok: false,
+    problem: { status: 422, code: 'SYNCPAY_ERR_IDEMPOTENCY_KEY_REUSED', detail: `Idempotency-Key ${key} was already used with a different request` },
+  };
+}
+
+function retry(code: string, detail: string, leader: string | null, retryAfterMs: number): WriteResult {
+  return { ok: false, problem: { status: 503, code, detail, leader, retryable: true }, retryAfterMs };
+}
+
+/** A 503 for reads (no read barrier, or the ledger did not catch up in time). */
+export function retryProblem(code: string, detail: string, leader: string | null, retryAfterMs: number): WriteResult & { ok: false } {
+  return retry(code, detail, leader, retryAfterMs) as WriteResult & { ok: false };
+}
