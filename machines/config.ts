@@ -143,7 +143,7 @@ export const DEFAULT_CONFIG: Config = {
   heartbeat: {
     intervalMs: 100,
     phiThreshold: 8,
-    phiMinStdDevMs: 100,
+    phiMinStdDevMs: 25,
     acceptablePauseMs: 1000,
     sampleWindowSize: 100,
   },

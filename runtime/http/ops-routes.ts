@@ -27,7 +27,7 @@ export function registerOpsRoutes(app: FastifyInstance, services: NodeServices):
       status: reason === null ? 'healthy' : reason === 'recovering' ? 'unavailable' : 'degraded',
       is_leader: consensus?.role === 'leader',
       leader: consensus?.leader ?? null,
-      timestamp: services.now() / 1000,
+      timestamp: (services.clock()?.clusterNow() ?? services.now()) / 1000,
       transaction_count: transactionCount(services),
       ...(reason ? { reason } : {}),
     };
