@@ -18,10 +18,10 @@ import { checkSecurity, ConfigError, loadConfig, type LoadedConfig } from './con
 import { buildHttpServer, type RoutePlugin } from './http/server.ts';
 import type { NodeServices } from './http/services.ts';
 import { actorLogger, createRootLogger } from './logger.ts';
-import { openFileLogStore } from './storage/file-log-store.ts';
+import { openFileLogStore, type FileLogStore } from './storage/index.ts';
 import { systemClock, systemRandom } from './system-ports.ts';
 import { Timeline } from './timeline.ts';
-import { createPeerTransport } from './transport/peer-transport.ts';
+import { createPeerTransport } from './transport/index.ts';
 import { routePlugins } from './http/plugins.ts';
 
 export const EXIT_OK = 0;
@@ -72,7 +72,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   }
 
   const dataDir = resolve(process.cwd(), config.node.dataDir.replace('{id}', nodeId));
-  let logStore;
+  let logStore: FileLogStore;
   try {
     logStore = await openFileLogStore({ dir: dataDir, logger: root.child({ actor: 'storage' }) as unknown as Logger, segmentBytesMax: config.raft.logSegmentBytesMax });
   } catch (error) {
