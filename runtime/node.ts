@@ -23,6 +23,8 @@ import { systemClock, systemRandom } from './system-ports.ts';
 import { Timeline } from './timeline.ts';
 import { createPeerTransport } from './transport/index.ts';
 import { routePlugins } from './http/plugins.ts';
+import { httpMetricsHook, metricsRoutes } from './http/metrics-routes.ts';
+import { createNodeMetrics, type NodeMetrics } from './metrics/registry.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_ESCALATED = 1;
@@ -71,10 +73,14 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     root.warn('no cluster secret configured: peer links use a secret derived from the configuration (loopback only)');
   }
 
+  let metrics: NodeMetrics | undefined;
   const dataDir = resolve(process.cwd(), config.node.dataDir.replace('{id}', nodeId));
   let logStore: FileLogStore;
   try {
-    logStore = await openFileLogStore({ dir: dataDir, logger: root.child({ actor: 'storage' }) as unknown as Logger, segmentBytesMax: config.raft.logSegmentBytesMax });
+    logStore = await openFileLogStore({ dir: dataDir, logger: root.child({ actor: 'storage' }) as unknown as Logger,
+      segmentBytesMax: config.raft.logSegmentBytesMax,
+      onFsync: (ms, records) => metrics?.observeFsync(ms, records),
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     root.fatal({ err: message }, 'cannot open the data directory');
@@ -89,6 +95,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     secret,
     link: config.link,
     logger: root.child({ actor: 'transport' }) as unknown as Logger,
+    onCounter: (name, labels) => metrics?.countLink(name, labels),
   });
 
   const timeline = new Timeline(nodeId, 2000);
@@ -160,6 +167,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
       await sup.stop(reason);
       await transport.close().catch(() => undefined);
       await logStore.close().catch(() => undefined);
+      metrics?.close();
       root.info({ code }, 'node stopped');
       await flush(root);
       process.exit(code);
@@ -173,7 +181,8 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   root.info({ seed, dataDir, peers: config.cluster.nodes.length - 1 }, 'node starting');
   await sup.start();
   await transport.listen();
-  const plugins: RoutePlugin[] = routePlugins({ loaded, timeline, supervisor: sup });
+  metrics = createNodeMetrics({ nodeId, services, timeline, logStats: () => logStore.stats() });
+  const plugins: RoutePlugin[] = [httpMetricsHook(metrics), metricsRoutes(metrics), ...routePlugins({ loaded, timeline, supervisor: sup })];
   http = await buildHttpServer({ services, logger: root, plugins });
   await http.listen({ host: self.host, port: self.apiPort });
   root.info({ api: `http://${self.host}:${self.apiPort}`, peer: `ws://${self.host}:${self.peerPort}` }, 'node ready');
