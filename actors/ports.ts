@@ -71,6 +71,13 @@ export interface TraceEvent {
 }
 export type Trace = (event: TraceEvent) => void;
 
+/** Consensus measurements the runtime exports (Prometheus); the simulator passes none. */
+export interface ConsensusMetrics {
+  observeCommit(seconds: number): void;
+  countAppend(direction: 'sent' | 'received', entries: number): void;
+  observeSnapshot(seconds: number): void;
+}
+
 export interface Ports {
   readonly transport: Transport;
   readonly logStore: LogStore;
@@ -78,4 +85,5 @@ export interface Ports {
   readonly random: Random;
   readonly logger: Logger;
   readonly trace: Trace;
+  readonly metrics?: ConsensusMetrics;
 }

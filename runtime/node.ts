@@ -115,6 +115,11 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     random,
     logger: root as unknown as Logger,
     trace,
+    metrics: {
+      observeCommit: (seconds) => metrics?.observeCommit(seconds),
+      countAppend: (direction, entries) => metrics?.countAppend(direction, entries),
+      observeSnapshot: (seconds) => metrics?.observeSnapshot(seconds),
+    },
   };
 
   let shuttingDown = false;
