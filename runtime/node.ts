@@ -104,7 +104,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   const trace = (event: TraceEvent): void => {
     const hlc = clockApi()?.hlcNow() ?? fallbackHlc(systemClock.now());
     const stamped = timeline.push(event, hlc);
-    root.info({ actor: event.actor, hlc, event: stamped }, event.type);
+    root.info(stamped, event.type);
   };
 
   const { random, seed } = systemRandom(config.node.randomSeed);

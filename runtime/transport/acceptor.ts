@@ -50,7 +50,7 @@ export class Acceptor {
       const proof = this.acceptProofs.get(req);
       if (proof !== undefined) headers.push(`X-Syncpay-Accept: ${proof}`);
     });
-    this.server = createServer((_req, res) => {
+    this.server = createServer({ connectionsCheckingInterval: Math.min(1000, opts.link.handshakeTimeoutMs) }, (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
       res.end('peer port: WebSocket upgrade required\n');
     });
@@ -64,9 +64,13 @@ export class Acceptor {
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
+      // Closed while binding: Node then never emits 'listening', so settle here instead.
+      const onClose = () => reject(new Error('SYNCPAY_ERR_TRANSPORT: peer server closed while binding'));
       this.server.once('error', onError);
+      this.server.once('close', onClose);
       this.server.listen(this.opts.port, this.opts.host, () => {
         this.server.off('error', onError);
+        this.server.off('close', onClose);
         this.server.on('error', (err) => this.opts.logger.error({ err: err.message }, 'peer server error'));
         const addr = this.server.address();
         resolve(typeof addr === 'object' && addr !== null ? addr.port : this.opts.port);

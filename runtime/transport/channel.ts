@@ -7,7 +7,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../actors/ports.ts';
 import type { NodeId, PeerMessage } from '../../machines/types.ts';
-import { assembleFrame, decodeFrame, frameOverheadBytes, type FrameDropReason } from './frame.ts';
+import { assembleFrame, decodeFrame, frameOverheadBytes, isPeerMessage, type FrameDropReason } from './frame.ts';
 import type { CountFn } from './counters.ts';
 
 const OPEN = 1;
@@ -28,7 +28,7 @@ export interface ChannelOptions {
   readonly closed: (code: number) => void;
 }
 
-export type SendDropReason = 'send-buffer-full' | 'oversize' | 'unencodable' | 'link-down';
+export type SendDropReason = 'send-buffer-full' | 'oversize' | 'unencodable' | 'schema' | 'link-down';
 
 export class PeerChannel {
   private readonly socket: WebSocket;
@@ -75,9 +75,15 @@ export class PeerChannel {
   /** Queue one message for the next flush. False (and counted) when it is dropped. */
   send(message: PeerMessage): boolean {
     if (!this.open) return this.drop('link-down');
-    let text: string;
+    if (!isPeerMessage(message)) {
+      // The receiver would refuse the whole frame, taking good messages of the batch with it.
+      this.opts.logger.error({ peer: this.opts.peer, type: String((message as { type?: unknown }).type).slice(0, 80) }, 'not a peer.* message: dropped');
+      return this.drop('schema');
+    }
+    let text: string | undefined;
     try {
-      text = JSON.stringify(message);
+      text = JSON.stringify(message) as string | undefined;
+      if (typeof text !== 'string') throw new TypeError('JSON.stringify produced nothing');
     } catch (err) {
       // A message that cannot be encoded (a bigint, a cycle) is a caller bug: say so loudly.
       this.opts.logger.error({ peer: this.opts.peer, type: message.type, err: String(err) }, 'peer message not encodable');
@@ -165,7 +171,7 @@ export class PeerChannel {
     this.opts.deliver(decoded.msgs);
   }
 
-  private dropIncoming(reason: FrameDropReason, detail: string): void {
+  private dropIncoming(reason: FrameDropReason | 'protocol', detail: string): void {
     this.opts.count('framesDropped', { peer: this.opts.peer, reason, direction: 'in' });
     this.opts.logger.warn({ peer: this.opts.peer, reason, detail }, 'peer frame dropped');
   }
@@ -174,6 +180,11 @@ export class PeerChannel {
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
       // ws refuses the frame and closes with 1009; the dialler reconnects.
       this.dropIncoming('oversize', 'frame exceeds maxPayload; closing link (1009)');
+      return;
+    }
+    if (err.code?.startsWith('WS_ERR_')) {
+      // A WebSocket protocol violation (bad UTF-8, bad opcode, ...): ws closes the link.
+      this.dropIncoming('protocol', `${err.code}; closing link`);
       return;
     }
     this.opts.logger.warn({ peer: this.opts.peer, code: err.code, err: err.message }, 'peer socket error');
