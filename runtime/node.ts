@@ -81,6 +81,9 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
       segmentBytesMax: config.raft.logSegmentBytesMax,
       onFsync: (ms, records) => metrics?.observeFsync(ms, records),
     });
+    // Read the whole directory once before any actor starts: corruption stops the node here with
+    // the file and offset, instead of crashing the consensus actor until restart intensity runs out.
+    await logStore.load();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     root.fatal({ err: message }, 'cannot open the data directory');

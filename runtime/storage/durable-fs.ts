@@ -1,0 +1,67 @@
+// File-system steps whose order is what makes data survive a crash. POSIX only promises that a
+// file's bytes are on disk after fsync on the file, and that a create, rename or unlink is on disk
+// after fsync on the directory holding it; every helper here exists to do one of those right.
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TEMP_SUFFIX } from './file-names.ts';
+
+/** Makes creates, renames and deletes in `dir` durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes all of `bytes` at `position`; a single write call may legally write less. */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Replaces `dir/name` with `bytes` so that a crash leaves either the old file or the new one,
+ * never a mix: write a temporary file, fsync it, rename it over the old one, fsync the directory.
+ */
+export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  const temp = join(dir, name + TEMP_SUFFIX);
+  const handle = await open(temp, 'w');
+  try {
+    await writeFully(handle, bytes, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, join(dir, name));
+  await fsyncDir(dir);
+}
+
+/** Deletes files (missing ones are fine: a crash may have removed them already). The caller
+ *  fsyncs the directory once afterwards. */
+export async function removeFiles(dir: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    try {
+      await unlink(join(dir, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+/**
+ * Deletes files one at a time in the given order, making each deletion durable before the next:
+ * a crash then leaves a prefix of the deletions done, never an arbitrary subset (which could
+ * leave a hole in the middle of the log).
+ */
+export async function removeFilesInOrder(dir: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    await removeFiles(dir, [name]);
+    await fsyncDir(dir);
+  }
+}
