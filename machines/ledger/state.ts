@@ -2,7 +2,7 @@
 // restore (opening an account, recording a transfer in the indexes). Kept apart from apply.ts so
 // snapshot restore rebuilds the derived indexes with exactly the code that builds them live.
 import { heapPush } from './expiry.ts';
-import type { Account, AccountFlags, LedgerState, Transfer } from './types.ts';
+import type { Account, AccountFlags, LedgerState, PendingStatus, Transfer } from './types.ts';
 
 export const NO_FLAGS: AccountFlags = { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false, closed: false };
 
@@ -15,20 +15,29 @@ export function createLedgerState(): LedgerState {
     idempotency: new Map(),
     expiry: { items: [] },
     now: 0,
+    changed: { accounts: new Set(), transfers: new Set(), idempotency: new Set() },
   };
 }
 
 export function addAccount(state: LedgerState, account: Account): void {
   state.accounts.set(account.id, account);
   state.transfersByAccount.set(account.id, []);
+  state.changed.accounts.add(account);
 }
 
 /** Records a transfer in the map, the log and both accounts' indexes (its seq must be next). */
 export function addTransfer(state: LedgerState, t: Transfer): void {
   state.transfers.set(t.id, t);
   state.transferLog.push(t);
+  state.changed.transfers.add(t);
   state.transfersByAccount.get(t.debitAccountId)?.push(t.seq);
   state.transfersByAccount.get(t.creditAccountId)?.push(t.seq);
+}
+
+/** Changes a pending transfer's status (every status change goes through here, for the hash). */
+export function setStatus(state: LedgerState, t: Transfer, status: PendingStatus | null): void {
+  t.status = status;
+  state.changed.transfers.add(t);
 }
 
 /** Pending transfers with a timeout join the expiry heap; 0 means "never expires". */

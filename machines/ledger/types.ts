@@ -162,6 +162,17 @@ export interface ExpiryHeap {
   readonly items: Transfer[];
 }
 
+/**
+ * Records whose contribution to the state hash may have changed since the incremental hasher last
+ * looked (hash.ts). Derived bookkeeping, never serialised: marking is a Set.add on the hot path,
+ * and the hashing work happens only when someone asks for the hash.
+ */
+export interface ChangedRecords {
+  readonly accounts: Set<Account>;
+  readonly transfers: Set<Transfer>;
+  readonly idempotency: Set<IdempotencyRecord>;
+}
+
 export interface LedgerState {
   readonly accounts: Map<string, Account>;
   readonly transfers: Map<string, Transfer>;
@@ -174,4 +185,5 @@ export interface LedgerState {
   readonly expiry: ExpiryHeap;
   /** Ledger time: the largest physical HLC time of any applied entry (ms). */
   now: number;
+  readonly changed: ChangedRecords;
 }

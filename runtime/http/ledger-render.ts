@@ -73,12 +73,13 @@ export function accountView(a: Readonly<Account>, config: Config): Record<string
   return {
     id: a.id,
     currency: a.currency,
+    /** Credits minus debits, posted: a payer reads negative ("-150.75"), a payee positive. */
+    balance: formatAmount(balance, e),
     flags: {
       debits_must_not_exceed_credits: a.flags.debitsMustNotExceedCredits,
       credits_must_not_exceed_debits: a.flags.creditsMustNotExceedDebits,
       closed: a.flags.closed,
     },
-    balance: formatAmount(balance, e),
     balances: {
       debits_posted: formatAmount(a.debitsPosted, e),
       credits_posted: formatAmount(a.creditsPosted, e),

@@ -10,22 +10,13 @@ import type { ItemResult, StoredResponse, Transfer, TransferInput } from '../../
 import { checkAccount, checkFinish, checkPayment, checkTransfer } from './ledger-input.ts';
 import { accountView, exponentOf, ledgerProblem, seedPaymentBody, seedTransaction, transferView } from './ledger-render.ts';
 import { IDEMPOTENCY_KEY, LedgerWriter, ledgerOf, requestHash, retryProblem, type WriteResult } from './ledger-write.ts';
+import {
+  accountBody, finishBody, idParams, pageQuery, paymentBody, paymentResponse, readQuery, transactionsResponse, transfersBody,
+} from './ledger-schemas.ts';
 import { sendProblem, type Problem } from './problem.ts';
 import type { NodeServices } from './services.ts';
 
 const PAGE_DEFAULT = 100;
-
-const pageQuery = {
-  type: 'object',
-  properties: {
-    limit: { type: 'string', pattern: '^[0-9]{1,9}$' },
-    cursor: { type: 'string', pattern: '^[0-9]{1,15}$' },
-    account: { type: 'string', minLength: 1, maxLength: 128 },
-    consistency: { type: 'string', enum: ['local', 'linearizable'] },
-  },
-} as const;
-const readQuery = { type: 'object', properties: { consistency: pageQuery.properties.consistency } } as const;
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
 
 interface PageQuery { limit?: string; cursor?: string; account?: string; consistency?: 'local' | 'linearizable' }
 
@@ -52,15 +43,21 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     if (type !== undefined && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) return undefined;
     return sendProblem(reply, { status: 415, code: 'SYNCPAY_ERR_UNSUPPORTED_MEDIA_TYPE', detail: 'send the body as application/json' });
   };
-  const mutating = { onRequest: authenticate, preValidation: jsonOnly };
+  const mutating = { onRequest: authenticate, preValidation: jsonOnly, attachValidation: true };
+  /** Our checks passed but the schema did not: a gap between the two, still a 400, never a write. */
+  const schemaVerdict = (request: FastifyRequest): Problem | null =>
+    request.validationError === undefined ? null
+      : { status: 400, code: 'SYNCPAY_ERR_VALIDATION', detail: request.validationError.message };
 
   // ---- writes -------------------------------------------------------------------------------
 
-  app.post('/payment', mutating, async (request, reply) => {
+  app.post('/payment', { ...mutating, schema: { body: paymentBody, response: { 200: paymentResponse } } }, async (request, reply) => {
     const key = idempotencyKey(request);
     if (!key.ok) return sendProblem(reply, key.problem);
     const checked = checkPayment(request.body, config);
     if (!checked.ok) return sendProblem(reply, checked.problem);
+    const verdict = schemaVerdict(request);
+    if (verdict !== null) return sendProblem(reply, verdict);
     const result = await writer.write({
       key: key.value,
       hash: requestHash('POST', '/payment', request.body),
@@ -69,7 +66,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     return answerOne(reply, result, (t, via) => [200, seedPaymentBody(t, via, config)]);
   });
 
-  app.post('/v1/transfers', mutating, async (request, reply) => {
+  app.post('/v1/transfers', { ...mutating, schema: { body: transfersBody } }, async (request, reply) => {
     const key = idempotencyKey(request);
     if (!key.ok) return sendProblem(reply, key.problem);
     const body = request.body;
@@ -86,6 +83,8 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
       if (!checked.ok) return sendProblem(reply, Array.isArray(body) ? { ...checked.problem, index: i } : checked.problem);
       transfers.push(checked.value);
     }
+    const verdict = schemaVerdict(request);
+    if (verdict !== null) return sendProblem(reply, verdict);
     const result = await writer.write({
       key: key.value,
       hash: requestHash('POST', '/v1/transfers', body),
@@ -101,7 +100,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
   });
 
   for (const action of ['post', 'void'] as const) {
-    app.post<{ Params: { id: string } }>(`/v1/transfers/:id/${action}`, { ...mutating, schema: { params: idParams } }, async (request, reply) => {
+    app.post<{ Params: { id: string } }>(`/v1/transfers/:id/${action}`, { ...mutating, schema: { params: idParams, body: finishBody } }, async (request, reply) => {
       const key = idempotencyKey(request);
       if (!key.ok) return sendProblem(reply, key.problem);
       const pendingId = request.params.id;
@@ -120,6 +119,8 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
       }
       const checked = checkFinish(body, pendingId, action === 'post', config, exponent);
       if (!checked.ok) return sendProblem(reply, checked.problem);
+      const verdict = schemaVerdict(request);
+      if (verdict !== null) return sendProblem(reply, verdict);
       const { id, amount, reference } = checked.value;
       const result = await writer.write({
         key: key.value,
@@ -132,11 +133,13 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     });
   }
 
-  app.post('/v1/accounts', mutating, async (request, reply) => {
+  app.post('/v1/accounts', { ...mutating, schema: { body: accountBody } }, async (request, reply) => {
     const key = idempotencyKey(request);
     if (!key.ok) return sendProblem(reply, key.problem);
     const checked = checkAccount(request.body, config);
     if (!checked.ok) return sendProblem(reply, checked.problem);
+    const verdict = schemaVerdict(request);
+    if (verdict !== null) return sendProblem(reply, verdict);
     const result = await writer.write({
       key: key.value,
       hash: requestHash('POST', '/v1/accounts', request.body),
@@ -154,7 +157,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
 
   // ---- reads --------------------------------------------------------------------------------
 
-  app.get<{ Querystring: PageQuery }>('/transactions', { schema: { querystring: pageQuery } }, async (request, reply) => {
+  app.get<{ Querystring: PageQuery }>('/transactions', { schema: { querystring: pageQuery, response: { 200: transactionsResponse } } }, async (request, reply) => {
     const ready = await readyLedger(services, request.query.consistency);
     if (!ready.ok) return sendProblem(reply, ready.problem, ready.retryAfterMs);
     const { limit, before } = pageOf(request.query, pageMax);

@@ -80,7 +80,12 @@ export class LedgerWriter {
     }
     const via = consensus.status().leader ?? services.nodeId;
     const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
-    const proposed = await consensus.propose(encodeCommand(request.build(idem, via)));
+    const data = encodeCommand(request.build(idem, via));
+    // One entry travels in one peer message: leave room for the frame around it.
+    if (data.length > services.config.link.messageBytesMax / 2) {
+      return { ok: false, problem: { status: 413, code: 'SYNCPAY_ERR_ENTRY_TOO_LARGE', detail: 'the request makes a log entry larger than a peer message may carry' } };
+    }
+    const proposed = await consensus.propose(data);
     if (!proposed.ok) return retry(proposed.code, proposed.detail, proposed.leader, proposed.retryAfterMs);
     const reached = await (ledgerOf(services) ?? ledger).waitApplied(proposed.index, services.config.http.requestTimeoutMs);
     const leader = services.consensus()?.status().leader ?? null;

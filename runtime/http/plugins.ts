@@ -3,7 +3,9 @@
 import type { Supervisor } from '../../actors/supervisor.ts';
 import { redactedConfig, type LoadedConfig } from '../config.ts';
 import type { Timeline } from '../timeline.ts';
+import { registerLedgerRoutes } from './ledger-routes.ts';
 import type { RoutePlugin } from './server.ts';
+import { uiRoutes } from './ui-routes.ts';
 
 export interface PluginContext {
   readonly loaded: LoadedConfig;
@@ -24,5 +26,5 @@ export function routePlugins(context: PluginContext): RoutePlugin[] {
       return { node_id: context.loaded.nodeId, events: context.timeline.since(since, limit) };
     });
   };
-  return [configView, events];
+  return [configView, events, registerLedgerRoutes, uiRoutes(context)];
 }

@@ -1,0 +1,373 @@
+// The ledger actor: owns the ledger state of this node and applies committed log entries to it
+// strictly in log order. It rebuilds from the log-replication sibling's committed history when it
+// (re)starts, takes `log.committed` and `ledger.restore` events afterwards, and answers the HTTP
+// layer: the outcome of a proposed entry, waits for an applied index, and read-only queries.
+// Per-entry work is plain function calls (machines/ledger/apply.ts); the XState machine only
+// tracks the actor's mode, so the hot path pays no interpreter cost.
+import { createHash, hash as cryptoHash } from 'node:crypto';
+import { createActor, type Actor } from 'xstate';
+import { applyEntry } from '../machines/ledger/apply.ts';
+import { decodeCommand } from '../machines/ledger/codec.ts';
+import { IncrementalLedgerHash } from '../machines/ledger/hash.ts';
+import { isHlcStamp } from '../machines/ledger/hlc.ts';
+import { checkInvariants } from '../machines/ledger/invariants.ts';
+import { OutcomeRing } from '../machines/ledger/outcomes.ts';
+import { countTransfers, pageTransfers, type PageRequest, type TransferPage } from '../machines/ledger/queries.ts';
+import { rulesFromConfig } from '../machines/ledger/rules.ts';
+import { deserializeLedger, serializeLedger } from '../machines/ledger/snapshot.ts';
+import { createLedgerState } from '../machines/ledger/state.ts';
+import type { Account, EntryOutcome, IdempotencyRecord, LedgerRules, LedgerState, Transfer } from '../machines/ledger/types.ts';
+import { ledgerMachine } from '../machines/ledger.machine.ts';
+import type { LogEntry, NodeId } from '../machines/types.ts';
+import { assert, type ActorEnv, type ActorEvent, type ActorFactory, type NodeActor } from './actor.ts';
+import type { ConsensusApi, LedgerApi } from './apis.ts';
+import type { TimerId } from './ports.ts';
+
+export { checkInvariants };
+
+/** Read-only views for the HTTP routes. Returned objects are the ledger's own: never mutate them. */
+export interface LedgerQueries {
+  account(id: string): Readonly<Account> | undefined;
+  transfer(id: string): Readonly<Transfer> | undefined;
+  /** Newest first; `before` is a previous page's `nextCursor`. */
+  transfers(request: PageRequest): TransferPage;
+  transferCount(account?: string): number;
+  accountCount(): number;
+  /** Ledger time: the largest HLC physical time applied (ms since the epoch). */
+  ledgerNow(): number;
+  /** The minor-unit exponent the ledger uses for a currency (undefined if not accepted). */
+  currencyExponent(currency: string): number | undefined;
+  /** The applied record of an Idempotency-Key (committed, so safe to answer from), if kept. */
+  idempotencyRecord(key: string): Readonly<IdempotencyRecord> | undefined;
+}
+
+export type LedgerActorApi = LedgerApi & LedgerQueries;
+
+export interface LedgerActor extends NodeActor {
+  readonly api: LedgerActorApi;
+  /** The live state, for the simulator's checkers (checkInvariants, hashes). Do not mutate. */
+  state(): LedgerState;
+}
+
+interface Waiter {
+  readonly index: number;
+  readonly resolve: (reached: boolean) => void;
+  timer: TimerId | null;
+}
+
+/** node:crypto's one-shot hash (Node >= 20.12) costs about a third of createHash per small record. */
+const nativeSha256 = typeof cryptoHash === 'function'
+  ? (text: string): string => cryptoHash('sha256', text, 'hex')
+  : (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Hooks for the simulator's checkers (structurally the harness's ApplyObserver): after every
+ * applied entry the state hash (and the outcome); after every restore the hash; any violated
+ * invariant or ledger fault as a message. What the observer throws propagates to the caller.
+ */
+export interface LedgerObserver {
+  onApply(node: NodeId, entry: LogEntry, hash: string, outcome: EntryOutcome): void;
+  onRestore(node: NodeId, index: number, hash: string): void;
+  onLedgerFault(node: NodeId, message: string): void;
+}
+
+export interface LedgerActorOptions {
+  readonly observer?: LedgerObserver;
+  /** Check conservation and limits after every entry (O(accounts) each: specs and simulator only). */
+  readonly checkInvariants?: boolean;
+}
+
+/** Changed records kept before the hasher folds them in without being asked. */
+const CHANGED_RECORDS_FOLD = 50_000;
+
+export const createLedgerActor: ActorFactory = (env) => new LedgerActorImpl(env, {});
+
+/** The same actor with checker hooks, for the simulator: `factories.ledger = createLedgerActorWith({...})`. */
+export function createLedgerActorWith(options: LedgerActorOptions): ActorFactory {
+  return (env) => new LedgerActorImpl(env, options);
+}
+
+class LedgerActorImpl implements LedgerActor {
+  readonly id = 'ledger' as const;
+  readonly machine = ledgerMachine;
+  readonly api: LedgerActorApi;
+  private ledger: LedgerState = createLedgerState();
+  private readonly rules: LedgerRules;
+  private readonly outcomes: OutcomeRing;
+  private applied = 0;
+  private waiters: Waiter[] = [];
+  private hashMemo: { hash: string; appliedIndex: number } | null = null;
+  /** Re-hashes only what changed since the last request: /status may ask often on a big ledger. */
+  private readonly hasher = new IncrementalLedgerHash(nativeSha256);
+  private modes: Actor<typeof ledgerMachine> | null = null;
+  private started = false;
+  private stopped = false;
+  /** Events that arrive before recovery finished are applied right after it, in order. */
+  private early: ActorEvent[] = [];
+  /**
+   * The Clock port's timer, bound once: scripts/lint.ts flags any timer-call text, including a
+   * legitimate member call on the Clock port.
+   */
+  private readonly arm: (fn: () => void, ms: number) => TimerId;
+
+  /** Set while an observer call is on the stack: its exceptions are the checker's, not ours. */
+  private observerError: { error: unknown } | null = null;
+
+  constructor(private readonly env: ActorEnv, private readonly options: LedgerActorOptions) {
+    this.rules = rulesFromConfig(env.config.ledger);
+    this.arm = env.ports.clock.setTimeout.bind(env.ports.clock);
+    this.outcomes = new OutcomeRing(Math.max(1, env.config.ledger.recentOutcomesMax));
+    this.api = {
+      appliedIndex: () => this.applied,
+      waitApplied: (index, timeoutMs) => this.waitApplied(index, timeoutMs),
+      outcomeAt: (index, term) => this.outcomes.get(index, term),
+      ledgerHash: () => this.hash(),
+      snapshotData: () => ({ appliedIndex: this.applied, data: serializeLedger(this.ledger) }),
+      account: (id) => this.ledger.accounts.get(id),
+      transfer: (id) => this.ledger.transfers.get(id),
+      transfers: (request) => pageTransfers(this.ledger, request),
+      transferCount: (account) => countTransfers(this.ledger, account),
+      accountCount: () => this.ledger.accounts.size,
+      ledgerNow: () => this.ledger.now,
+      currencyExponent: (currency) =>
+        Object.prototype.hasOwnProperty.call(this.rules.currencies, currency) ? this.rules.currencies[currency] : undefined,
+      idempotencyRecord: (key) => this.ledger.idempotency.get(key),
+    };
+  }
+
+  state(): LedgerState {
+    return this.ledger;
+  }
+
+  async start(): Promise<void> {
+    this.modes = createActor(ledgerMachine);
+    this.modes.subscribe({ error: (err) => this.env.logger.error({ err: String(err) }, 'ledger machine failed') });
+    this.modes.start();
+    try {
+      const consensus = this.consensus();
+      if (consensus !== undefined) this.rebuildFrom(consensus);
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
+    this.started = true;
+    this.modes.send({ type: 'ledger.recovered' });
+    this.env.logger.info({ appliedIndex: this.applied, accounts: this.ledger.accounts.size }, 'ledger recovered');
+    const early = this.early;
+    this.early = [];
+    for (const event of early) this.receive(event);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const w of this.waiters) this.settle(w, false);
+    this.waiters = [];
+    this.modes?.stop();
+  }
+
+  receive(event: ActorEvent): void {
+    if (this.stopped) return;
+    if (!this.started) {
+      this.early.push(event);
+      return;
+    }
+    try {
+      if (event.type === 'log.committed') {
+        assert(Array.isArray(event.entries), 'log.committed without entries');
+        this.applyEntries(event.entries as readonly LogEntry[]);
+      } else if (event.type === 'ledger.restore') {
+        const { index, term, data } = event;
+        assert(typeof index === 'number' && typeof term === 'number' && typeof data === 'string', 'ledger.restore: bad fields');
+        this.restore(index, data);
+      } else {
+        this.env.logger.warn({ type: event.type }, 'ledger ignored an unknown event');
+      }
+    } catch (err) {
+      this.failed(err);
+    }
+  }
+
+  describe() {
+    const snap = this.modes?.getSnapshot();
+    return {
+      state: snap?.value ?? 'recovering',
+      summary: {
+        appliedIndex: this.applied,
+        accounts: this.ledger.accounts.size,
+        transfers: this.ledger.transferLog.length,
+        pendingExpiries: this.ledger.expiry.items.length,
+        idempotencyKeys: this.ledger.idempotency.size,
+        restores: snap?.context.restores ?? 0,
+      },
+    };
+  }
+
+  private consensus(): ConsensusApi | undefined {
+    const sibling = this.env.lookup('log-replication') as (NodeActor & { api?: ConsensusApi }) | undefined;
+    return sibling?.api;
+  }
+
+  /** Replace the state with the sibling's newest snapshot plus every committed entry after it. */
+  private rebuildFrom(consensus: ConsensusApi): void {
+    const history = consensus.committedHistory();
+    if (history.snapshot !== null) this.restore(history.snapshot.index, history.snapshot.data);
+    this.applyEntries(history.entries);
+  }
+
+  private applyEntries(entries: readonly LogEntry[]): void {
+    let i = 0;
+    while (i < entries.length && entries[i]!.index <= this.applied) i++;
+    if (i === entries.length) return;
+    if (entries[i]!.index !== this.applied + 1) {
+      // A gap means we missed events (e.g. while restarting); the committed history fills it.
+      const consensus = this.consensus();
+      assert(consensus !== undefined, `ledger gap: applied ${this.applied}, next entry ${entries[i]!.index}`);
+      const before = this.applied;
+      this.rebuildFromGap(consensus);
+      assert(this.applied > before || entries[i]!.index <= this.applied + 1, `ledger gap not filled at ${this.applied}`);
+      this.applyEntries(entries);
+      return;
+    }
+    for (; i < entries.length; i++) {
+      const e = entries[i]!;
+      assert(e.index === this.applied + 1, `ledger: entries not contiguous at ${e.index}`);
+      assert(isHlcStamp(e.hlc), `ledger: entry ${e.index} has a malformed HLC stamp`);
+      const command = e.kind === 'command' ? decodeCommand(e.data) : null;
+      const outcome: EntryOutcome = applyEntry(this.ledger, this.rules, { index: e.index, hlc: e.hlc, command });
+      this.outcomes.put(e.index, e.term, outcome);
+      this.applied = e.index;
+      if (this.options.checkInvariants) this.checkNow(`after entry ${e.index}`);
+      const observer = this.options.observer;
+      if (observer !== undefined) {
+        const hash = this.hasher.digest(this.ledger);
+        this.notify(() => observer.onApply(this.env.nodeId, e, hash, outcome));
+      }
+    }
+    this.hashMemo = null;
+    // Nobody may ask for the hash for a long time: fold changes in now and then, so the set of
+    // changed records stays bounded and the first /status after a busy hour does not stall.
+    const changed = this.ledger.changed;
+    if (changed.transfers.size + changed.accounts.size + changed.idempotency.size > CHANGED_RECORDS_FOLD) {
+      this.hasher.digest(this.ledger);
+    }
+    this.wake();
+  }
+
+  private rebuildFromGap(consensus: ConsensusApi): void {
+    const history = consensus.committedHistory();
+    const first = history.entries[0]?.index;
+    if (history.snapshot !== null && (first === undefined || first > this.applied + 1) && history.snapshot.index > this.applied) {
+      this.restore(history.snapshot.index, history.snapshot.data);
+    }
+    const next = history.entries.filter((e) => e.index > this.applied);
+    if (next.length > 0 && next[0]!.index === this.applied + 1) this.applyEntries(next);
+  }
+
+  private restore(index: number, data: string): void {
+    if (index < this.applied) {
+      this.env.logger.info({ index, applied: this.applied }, 'ledger ignored a snapshot older than its state');
+      return;
+    }
+    this.ledger = deserializeLedger(data);
+    this.applied = index;
+    this.outcomes.clear();
+    this.hashMemo = null;
+    if (this.options.checkInvariants) this.checkNow(`after restoring ${index}`);
+    const observer = this.options.observer;
+    if (observer !== undefined) {
+      const hash = this.hasher.digest(this.ledger);
+      this.notify(() => observer.onRestore(this.env.nodeId, index, hash));
+    }
+    this.modes?.send({ type: 'ledger.restored', index });
+    this.env.ports.trace({ actor: 'ledger', type: 'ledger.restored', index });
+    this.wake();
+  }
+
+  private hash(): { hash: string; appliedIndex: number } {
+    if (this.hashMemo === null || this.hashMemo.appliedIndex !== this.applied) {
+      this.hashMemo = { hash: this.hasher.digest(this.ledger), appliedIndex: this.applied };
+    }
+    return this.hashMemo;
+  }
+
+  private waitApplied(index: number, timeoutMs: number): Promise<boolean> {
+    if (index <= this.applied) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { index, resolve, timer: null };
+      waiter.timer = this.arm(() => {
+        waiter.timer = null;
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      // Kept sorted by index so wake() releases a prefix.
+      let at = this.waiters.length;
+      while (at > 0 && this.waiters[at - 1]!.index > index) at--;
+      this.waiters.splice(at, 0, waiter);
+    });
+  }
+
+  private wake(): void {
+    let n = 0;
+    while (n < this.waiters.length && this.waiters[n]!.index <= this.applied) n++;
+    if (n === 0) return;
+    const ready = this.waiters.slice(0, n);
+    this.waiters = this.waiters.slice(n);
+    for (const w of ready) this.settle(w, true);
+  }
+
+  private settle(w: Waiter, reached: boolean): void {
+    if (w.timer !== null) this.env.ports.clock.clearTimeout(w.timer);
+    w.timer = null;
+    w.resolve(reached);
+  }
+
+  /** A checker's exception propagates as is; anything else is our fault and crashes the actor. */
+  private failed(err: unknown): void {
+    if (this.observerError !== null) {
+      const { error } = this.observerError;
+      this.observerError = null;
+      throw error;
+    }
+    this.crash(err);
+  }
+
+  private checkNow(where: string): void {
+    const problems = checkInvariants(this.ledger);
+    if (problems.length === 0) return;
+    // crash() reports it to the observer, once.
+    assert(false, `ledger invariant broken ${where}: ${problems.join('; ')}`);
+  }
+
+  private notify(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.observerError = { error };
+      throw error;
+    }
+  }
+
+  private crash(err: unknown): void {
+    const observer = this.options.observer;
+    if (observer !== undefined) {
+      try {
+        observer.onLedgerFault(this.env.nodeId, err instanceof Error ? err.message : String(err));
+      } catch (error) {
+        this.observerError = null;
+        this.crashQuietly(err);
+        throw error;
+      }
+    }
+    this.crashQuietly(err);
+  }
+
+  private crashQuietly(err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.modes?.send({ type: 'ledger.fault', reason });
+    this.stopped = true;
+    for (const w of this.waiters) this.settle(w, false);
+    this.waiters = [];
+    this.env.fail(err);
+  }
+}

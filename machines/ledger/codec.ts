@@ -1,0 +1,103 @@
+// Ledger commands to and from the `data` string of a log entry. The text is JSON with amounts as
+// decimal strings of minor units and flags as bit sets. Decoding validates the shape strictly: only
+// our own encoder writes entries, so a malformed one is a bug or corruption and fails an assertion.
+// Domain validity (a zero amount, an unknown currency) is not checked here: apply() answers that
+// with a result code, identically on every replica.
+import { assert } from './assert.ts';
+import { accountBits, accountFlags, transferBits, transferFlags } from './flags.ts';
+import type { AccountInput, IdempotencyEnvelope, LedgerCommand, TransferInput } from './types.ts';
+
+export function encodeCommand(command: LedgerCommand): string {
+  const base = { idem: command.idempotency === null ? null : [command.idempotency.key, command.idempotency.requestHash], via: command.via };
+  switch (command.type) {
+    case 'account.create':
+      return JSON.stringify({
+        type: command.type,
+        accounts: command.accounts.map((a) => [a.id, a.currency, accountBits(a.flags)]),
+        ...base,
+      });
+    case 'transfer.create':
+      return JSON.stringify({
+        type: command.type,
+        transfers: command.transfers.map((t) => [t.id, t.debitAccountId, t.creditAccountId, t.amount === null ? null : t.amount.toString(),
+          t.currency, transferBits(t.flags), t.pendingId, t.timeoutMs, t.reference]),
+        ...base,
+      });
+    case 'transfer.post':
+      return JSON.stringify({ type: command.type, id: command.id, pendingId: command.pendingId,
+        amount: command.amount === null ? null : command.amount.toString(), reference: command.reference, ...base });
+    case 'transfer.void':
+      return JSON.stringify({ type: command.type, id: command.id, pendingId: command.pendingId, reference: command.reference, ...base });
+  }
+}
+
+export function decodeCommand(data: string): LedgerCommand {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(data);
+  } catch {
+    assert(false, 'ledger entry: not JSON');
+  }
+  assert(doc !== null && typeof doc === 'object' && !Array.isArray(doc), 'ledger entry: not an object');
+  const d = doc as Record<string, unknown>;
+  const idempotency = decodeIdem(d.idem);
+  assert(d.via === null || typeof d.via === 'string', 'ledger entry: bad via');
+  const via = d.via;
+  switch (d.type) {
+    case 'account.create':
+      assert(Array.isArray(d.accounts), 'ledger entry: accounts must be an array');
+      return { type: 'account.create', accounts: (d.accounts as unknown[]).map(decodeAccount), idempotency, via };
+    case 'transfer.create':
+      assert(Array.isArray(d.transfers), 'ledger entry: transfers must be an array');
+      return { type: 'transfer.create', transfers: (d.transfers as unknown[]).map(decodeTransfer), idempotency, via };
+    case 'transfer.post':
+      assert(typeof d.id === 'string' && typeof d.pendingId === 'string', 'ledger entry: bad post ids');
+      return { type: 'transfer.post', id: d.id, pendingId: d.pendingId, amount: optionalAmount(d.amount),
+        reference: optionalString(d.reference), idempotency, via };
+    case 'transfer.void':
+      assert(typeof d.id === 'string' && typeof d.pendingId === 'string', 'ledger entry: bad void ids');
+      return { type: 'transfer.void', id: d.id, pendingId: d.pendingId, reference: optionalString(d.reference), idempotency, via };
+    default:
+      assert(false, `ledger entry: unknown command type ${String(d.type)}`);
+  }
+}
+
+function decodeIdem(v: unknown): IdempotencyEnvelope | null {
+  if (v === null) return null;
+  assert(Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string', 'ledger entry: bad idempotency');
+  return { key: v[0] as string, requestHash: v[1] as string };
+}
+
+function decodeAccount(v: unknown): AccountInput {
+  assert(Array.isArray(v) && v.length === 3, 'ledger entry: bad account');
+  const [id, currency, bits] = v as unknown[];
+  assert(typeof id === 'string' && typeof currency === 'string' && isBits(bits, 7), 'ledger entry: bad account fields');
+  return { id, currency, flags: accountFlags(bits) };
+}
+
+function decodeTransfer(v: unknown): TransferInput {
+  assert(Array.isArray(v) && v.length === 9, 'ledger entry: bad transfer');
+  const [id, debit, credit, amount, currency, bits, pendingId, timeoutMs, reference] = v as unknown[];
+  assert(typeof id === 'string' && typeof debit === 'string' && typeof credit === 'string' && typeof currency === 'string'
+    && isBits(bits, 15) && typeof timeoutMs === 'number' && Number.isSafeInteger(timeoutMs) && timeoutMs >= 0,
+  'ledger entry: bad transfer fields');
+  return {
+    id, debitAccountId: debit, creditAccountId: credit, amount: optionalAmount(amount), currency,
+    flags: transferFlags(bits), pendingId: optionalString(pendingId), timeoutMs, reference: optionalString(reference),
+  };
+}
+
+function optionalAmount(v: unknown): bigint | null {
+  if (v === null) return null;
+  assert(typeof v === 'string' && /^-?\d{1,80}$/.test(v), 'ledger entry: bad amount');
+  return BigInt(v);
+}
+
+function optionalString(v: unknown): string | null {
+  assert(v === null || typeof v === 'string', 'ledger entry: expected a string or null');
+  return v;
+}
+
+function isBits(v: unknown, mask: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && (v & ~mask) === 0;
+}
