@@ -61,9 +61,10 @@ export function uiRoutes(context: UiContext, options: UiOptions = {}): RoutePlug
       return graph;
     };
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    // Runs on every response, payments included: callback style, so it costs no promise.
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (CROSS_ORIGIN.test(request.url)) reply.header('access-control-allow-origin', '*');
-      return payload;
+      done(null, payload);
     });
     // Open streams would hold the server's close() until its timeout: end them first.
     app.addHook('preClose', async () => hub.closeAll());
@@ -112,7 +113,9 @@ export function uiRoutes(context: UiContext, options: UiOptions = {}): RoutePlug
       const client = hub.connect({
         write: (chunk) => void res.write(chunk),
         bufferedBytes: () => res.writableLength,
-        end: () => res.end(),
+        // The socket goes with the stream: left open as an idle keep-alive socket it would hold
+        // up the server's close() until the browser let go of it.
+        end: () => res.end(() => res.socket?.destroy()),
       });
       if (!client) {
         res.end();
