@@ -1,0 +1,364 @@
+// The consensus engine: the one serial loop that owns a node's Raft core, shared by the
+// log-replication and leader-election shells. It takes a batch of inputs (peer messages, client
+// requests, ticks), steps the core on each, then carries out the effects in the only safe order:
+// early sends (a leader's appends, which promise nothing), persist and wait for fsync, the sends
+// that promise durability (votes, append acknowledgements), committed entries to the ledger,
+// replies to callers. Nothing is stepped while a batch's effects are outstanding, so no interleaving
+// can acknowledge something that is not yet on disk.
+import type { ClockApi, ConsensusApi, ConsensusStatus, LedgerApi, PeerProgress } from './apis.ts';
+import type { ActorEnv, NodeActor } from './actor.ts';
+import { RaftCore, type RaftInput } from '../machines/raft/core.ts';
+import { ERR, failure, type Effect, type ReplyResult } from '../machines/raft/effects.ts';
+import { isRaftMessageType, parseRaftMessage } from '../machines/raft-events.ts';
+import { formatHlc, hlcNow, hlcObserve, HLC_ZERO, parseHlc, type Hlc } from '../machines/clock/hlc.ts';
+import type { LogEntry, NodeId, PeerMessage } from '../machines/types.ts';
+
+/** Most inputs stepped before their effects are carried out (bounds one group commit). */
+const BATCH_INPUTS_MAX = 512;
+/** Client requests always get at least this many places in a batch, however busy the peers are. */
+const BATCH_CLIENT_MIN = 128;
+
+type Waiter = (result: ReplyResult) => void;
+
+export class ConsensusEngine {
+  private readonly env: ActorEnv;
+  private core: RaftCore | null = null;
+  /**
+   * Peer messages, ticks and local notices go first: a backlog of client proposals must never
+   * hold back heartbeats or replies (the followers would start an election under load).
+   */
+  private control: RaftInput[] = [];
+  private clients: RaftInput[] = [];
+  private running = false;
+  /** The loop while it runs: stop() waits for its writes so a restarted engine reads a quiet disk. */
+  private loop: Promise<void> | null = null;
+  private stopped = false;
+  private ticking = false;
+  private timer: unknown = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private waiters = new Map<string, Waiter>();
+  private reqSeq = 0;
+  private readonly reqPrefix: string;
+  private unsubscribe: (() => void) | null = null;
+  private hlc: Hlc = HLC_ZERO;
+  /** Applied index at the last time we asked the ledger for a snapshot. */
+  private snapshotAttemptAt = Number.NEGATIVE_INFINITY;
+  private onChange: (() => void) | null = null;
+
+  constructor(env: ActorEnv) {
+    this.env = env;
+    // Request ids must not collide with those of an earlier incarnation still in flight.
+    this.reqPrefix = `${env.nodeId}.${Math.floor(env.ports.random.next() * 0x7fffffff).toString(36)}`;
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const { ports, config } = this.env;
+    const recovered = await ports.logStore.load();
+    if (this.stopped) return;
+    this.core = new RaftCore(
+      {
+        self: this.env.nodeId,
+        peers: this.env.peers,
+        raft: config.raft,
+        random: () => ports.random.next(),
+        stamp: () => this.stamp(),
+        observeStamp: (s) => this.observe(s),
+      },
+      recovered,
+      ports.clock.monotonicNow(),
+    );
+    if (recovered.snapshot) {
+      const { meta, data } = recovered.snapshot;
+      this.env.send('ledger', { type: 'ledger.restore', index: meta.index, term: meta.term, data });
+    }
+    this.unsubscribe = ports.transport.subscribe((from, message) => this.onPeerMessage(from, message));
+    // A restarted log-replication finds leader-election already running: keep time flowing.
+    if (this.env.lookup('leader-election')) this.ticking = true;
+    this.armTimer();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.clearTimer();
+    const why = failure(ERR.stopped, 'the consensus actor stopped', null, this.env.config.raft.electionTimeoutMsMin);
+    for (const w of this.waiters.values()) w(why);
+    this.waiters.clear();
+    this.control = [];
+    this.clients = [];
+    // The batch in flight finishes its writes (and sends nothing more: `stopped` is checked).
+    await this.loop;
+  }
+
+  /** Time (election and heartbeat timers) flows only while leader-election runs. */
+  setTicking(on: boolean): void {
+    this.ticking = on;
+    if (on) this.armTimer();
+    else this.clearTimer();
+  }
+
+  /** Called after every batch (the simulator's checkers hook in here). */
+  setOnChange(fn: (() => void) | null): void {
+    this.onChange = fn;
+  }
+
+  raft(): RaftCore | null {
+    return this.core;
+  }
+
+  // ---- the public face ------------------------------------------------------------------------
+
+  readonly api: ConsensusApi = {
+    propose: (data) => {
+      const started = this.env.ports.clock.monotonicNow();
+      return this.request((reqId, now) => ({ type: 'client.propose', reqId, data, now })).then((r) => {
+        if (r.ok) this.env.ports.metrics?.observeCommit((this.env.ports.clock.monotonicNow() - started) / 1000);
+        return r;
+      }) as never;
+    },
+    readIndex: () => this.request((reqId, now) => ({ type: 'client.readIndex', reqId, now })) as never,
+    transferLeadership: (target) =>
+      this.request((reqId, now) => ({ type: 'client.transfer', reqId, target: target ?? null, now })) as never,
+    status: () => this.status(),
+    committedHistory: () => {
+      const h = this.core?.committedHistory() ?? { snapshot: null, entries: [] as LogEntry[] };
+      return { snapshot: h.snapshot ? { ...h.snapshot } : null, entries: h.entries };
+    },
+  };
+
+  private request(build: (reqId: string, now: number) => RaftInput): Promise<ReplyResult> {
+    if (this.stopped || !this.core) {
+      return Promise.resolve(failure(ERR.stopped, 'consensus is not running', null, this.env.config.raft.electionTimeoutMsMin));
+    }
+    if (this.clients.length >= this.env.config.raft.inboxEventsMax) {
+      return Promise.resolve(failure(ERR.overloaded, 'the consensus inbox is full', this.core.leader(), this.env.config.raft.heartbeatIntervalMs));
+    }
+    const reqId = `${this.reqPrefix}.${++this.reqSeq}`;
+    return new Promise<ReplyResult>((resolve) => {
+      this.waiters.set(reqId, resolve);
+      this.enqueue(build(reqId, this.env.ports.clock.monotonicNow()));
+    });
+  }
+
+  status(): ConsensusStatus {
+    const core = this.core;
+    if (!core) {
+      return { role: 'follower', term: 0, leader: null, votedFor: null, commitIndex: 0, lastIndex: 0, snapshotIndex: 0, progress: {} };
+    }
+    const progress: Record<NodeId, PeerProgress> = {};
+    if (core.role() === 'leader') {
+      for (const peer of core.peers) {
+        const p = core.progressOf(peer);
+        if (p) progress[peer] = { matchIndex: p.match, nextIndex: p.next, state: p.mode, inFlight: p.inflight };
+      }
+    }
+    return {
+      role: core.role(),
+      term: core.term(),
+      leader: core.leader(),
+      votedFor: core.votedFor(),
+      commitIndex: core.commitIndex(),
+      lastIndex: core.log.lastIndex(),
+      snapshotIndex: core.log.snapshotIndex(),
+      progress,
+    };
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  private onPeerMessage(from: NodeId, message: { readonly type: string; readonly [k: string]: unknown }): void {
+    if (!isRaftMessageType(message.type)) return;
+    const parsed = parseRaftMessage(message);
+    if (!parsed) {
+      this.env.logger.warn({ from, type: message.type, code: 'SYNCPAY_ERR_MALFORMED_PEER_MESSAGE' }, 'dropped a malformed peer message');
+      return;
+    }
+    if (this.control.length >= this.env.config.raft.inboxEventsMax) return; // Raft tolerates loss
+    if (parsed.type === 'peer.appendEntries' && parsed.entries.length > 0) this.env.ports.metrics?.countAppend('received', parsed.entries.length);
+    this.enqueue({ type: 'peer.message', from, message: parsed, now: this.env.ports.clock.monotonicNow() });
+  }
+
+  private enqueue(input: RaftInput, front = false): void {
+    if (this.stopped) return;
+    if (input.type.startsWith('client.')) this.clients.push(input);
+    else if (front) this.control.unshift(input);
+    else this.control.push(input);
+    if (!this.running) {
+      this.running = true;
+      this.loop = this.run();
+    }
+  }
+
+  // ---- the loop -----------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    try {
+      while ((this.control.length > 0 || this.clients.length > 0) && !this.stopped) {
+        const core = this.core;
+        if (!core) return;
+        const batch = this.control.splice(0, BATCH_INPUTS_MAX);
+        for (const input of this.clients.splice(0, Math.max(BATCH_CLIENT_MIN, BATCH_INPUTS_MAX - batch.length))) batch.push(input);
+        const effects: Effect[] = [];
+        for (const input of batch) for (const e of core.step(input)) effects.push(e);
+        for (const e of core.flush()) effects.push(e);
+        await this.execute(core, effects);
+        if (this.stopped) return;
+        this.maybeSnapshot(core);
+        this.onChange?.();
+      }
+    } catch (err) {
+      this.stopped = true;
+      this.clearTimer();
+      this.env.fail(err);
+      return;
+    } finally {
+      this.running = false;
+    }
+    this.armTimer();
+  }
+
+  private async execute(core: RaftCore, effects: readonly Effect[]): Promise<void> {
+    const { transport, logStore, trace, metrics, clock } = this.env.ports;
+    let wrote = false;
+    for (const e of effects) {
+      if (e.type === 'trace') trace({ actor: e.event.type.startsWith('snapshot') ? 'log-replication' : 'leader-election', ...e.event });
+      else if (e.type === 'send' && e.early) {
+        transport.send(e.to, e.message as unknown as PeerMessage);
+        if (e.message.type === 'peer.appendEntries' && e.message.entries.length > 0) metrics?.countAppend('sent', e.message.entries.length);
+      }
+    }
+    // Persist in order; consecutive appends share one call (and so one fsync).
+    let run: LogEntry[] = [];
+    const flushRun = async (): Promise<void> => {
+      if (run.length === 0) return;
+      const entries = run;
+      run = [];
+      await logStore.append(entries);
+    };
+    for (const e of effects) {
+      if (e.type === 'persist.entries') {
+        for (const x of e.entries) run.push(x);
+        wrote = true;
+      } else if (e.type === 'persist.truncate') {
+        await flushRun();
+        await logStore.truncateFrom(e.index);
+        wrote = true;
+      } else if (e.type === 'persist.snapshot') {
+        await flushRun();
+        const started = clock.monotonicNow();
+        await logStore.saveSnapshot(e.meta, e.data);
+        metrics?.observeSnapshot((clock.monotonicNow() - started) / 1000);
+        wrote = true;
+      } else if (e.type === 'persist.hardState') {
+        await flushRun();
+        await logStore.saveHardState(e.hardState);
+      }
+      if (this.stopped) return;
+    }
+    await flushRun();
+    if (this.stopped) return;
+    if (wrote) this.enqueue({ type: 'local.persisted', index: core.log.lastIndex(), term: core.log.lastTerm() }, true);
+    for (const e of effects) if (e.type === 'send' && !e.early) transport.send(e.to, e.message as unknown as PeerMessage);
+    for (const e of effects) {
+      if (e.type === 'apply') this.env.send('ledger', { type: 'log.committed', entries: e.entries });
+      else if (e.type === 'restore') this.env.send('ledger', { type: 'ledger.restore', index: e.index, term: e.term, data: e.data });
+    }
+    for (const e of effects) {
+      if (e.type !== 'reply') continue;
+      const w = this.waiters.get(e.reqId);
+      if (w) {
+        this.waiters.delete(e.reqId);
+        w(e.result);
+      }
+    }
+  }
+
+  private maybeSnapshot(core: RaftCore): void {
+    if (!core.wantsSnapshot()) return;
+    // Serialising the ledger is costly: after an attempt, wait for a good stretch of new entries.
+    const spacing = Math.max(1, Math.floor(this.env.config.raft.snapshotEntriesThreshold / 4));
+    if (core.appliedIndex() < this.snapshotAttemptAt + spacing) return;
+    this.snapshotAttemptAt = core.appliedIndex();
+    const ledger = this.env.lookup<NodeActor & { api?: LedgerApi }>('ledger')?.api;
+    if (!ledger) return;
+    const snap = ledger.snapshotData();
+    if (snap.appliedIndex <= core.log.snapshotIndex() || snap.appliedIndex > core.appliedIndex()) return;
+    // Stepped in order with everything else; a duplicate request is ignored by the core.
+    this.enqueue({ type: 'local.snapshot', index: snap.appliedIndex, data: snap.data });
+  }
+
+  // ---- time -----------------------------------------------------------------------------------
+
+  private fenced(): boolean {
+    const clock = this.env.lookup<NodeActor & { api?: ClockApi }>('clock')?.api;
+    try {
+      return clock ? clock.fenced() : false;
+    } catch {
+      return false;
+    }
+  }
+
+  private armTimer(): void {
+    if (this.stopped || !this.ticking || !this.core) return;
+    const at = this.core.nextDeadline();
+    if (at === this.timerAt && this.timer !== null) return;
+    this.clearTimer();
+    const { clock } = this.env.ports;
+    this.timerAt = at;
+    // (bound rather than called as a method only because the layer lint matches `setTimeout(`)
+    const schedule = clock.setTimeout.bind(clock);
+    this.timer = schedule(() => {
+      this.timer = null;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.enqueue({ type: 'tick', now: clock.monotonicNow(), fenced: this.fenced() });
+    }, Math.max(0, at - clock.monotonicNow()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.env.ports.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  // ---- hybrid logical clock -------------------------------------------------------------------
+
+  /**
+   * A stamp for a new entry. The clock actor's HLC is preferred, but stamps must never decrease
+   * in log order, and a restarted clock actor starts its HLC afresh: so we keep the highest stamp
+   * we issued or observed, and fall back to our own successor of it whenever the clock's is not
+   * above it (telling the clock, so it catches up).
+   */
+  private stamp(): string {
+    const clock = this.env.lookup<NodeActor & { api?: ClockApi }>('clock')?.api;
+    const floor = formatHlc(this.hlc);
+    if (clock) {
+      const s = clock.hlcNow();
+      const parsed = parseHlc(s);
+      if (parsed && s > floor) {
+        this.hlc = parsed;
+        return s;
+      }
+      try {
+        clock.hlcObserve(floor);
+      } catch {
+        // the clock refusing our stamp changes nothing below
+      }
+    }
+    this.hlc = hlcNow(this.hlc, this.env.ports.clock.now());
+    return formatHlc(this.hlc);
+  }
+
+  private observe(stamp: string): void {
+    const clock = this.env.lookup<NodeActor & { api?: ClockApi }>('clock')?.api;
+    try {
+      clock?.hlcObserve(stamp);
+      this.hlc = hlcObserve(this.hlc, stamp, this.env.ports.clock.now());
+    } catch {
+      // A malformed stamp in our own log is not worth failing an election over.
+    }
+  }
+}

@@ -1,0 +1,233 @@
+// Specs for the two consensus shells around the shared engine: the order of effects against a
+// LogStore we hold back by hand (nothing that promises durability leaves before the fsync),
+// validation of peer input, restore of the ledger on boot, and the ConsensusApi face.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ActorEnv, ActorEvent, NodeActor } from '../../actors/actor.ts';
+import type { Clock, LogStore, RecoveredLog } from '../../actors/ports.ts';
+import { LeaderElectionActor } from '../../actors/leader-election.actor.ts';
+import { LogReplicationActor } from '../../actors/log-replication.actor.ts';
+import { DEFAULT_CONFIG } from '../../machines/config.ts';
+import type { ActorId, HardState, LogEntry, PeerMessage } from '../../machines/types.ts';
+import { createPrng } from '../harness/prng.ts';
+import { settle } from '../harness/scheduler.ts';
+import { captureLogger, type CapturedLine } from '../support/quiet-ports.ts';
+
+let advance: (ms: number) => void = () => {};
+
+interface Rig {
+  env: ActorEnv;
+  sent: Array<{ to: string; message: PeerMessage }>;
+  deliver: (from: string, m: Record<string, unknown>) => void;
+  held: Array<{ what: string; release: () => void }>;
+  toLedger: ActorEvent[];
+  lines: CapturedLine[];
+  subscribers: () => number;
+  actors: Map<ActorId, NodeActor>;
+}
+
+function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null }, snapshot: null, entries: [] }): Rig {
+  const sent: Rig['sent'] = [];
+  const held: Rig['held'] = [];
+  const toLedger: ActorEvent[] = [];
+  const lines: CapturedLine[] = [];
+  const handlers = new Set<(from: string, m: PeerMessage) => void>();
+  const hold = (what: string): Promise<void> => new Promise((resolve) => held.push({ what, release: resolve }));
+  const store: LogStore = {
+    load: async () => recovered,
+    saveHardState: (h: HardState) => hold(`hardState ${h.term}/${h.votedFor}`),
+    append: (es: readonly LogEntry[]) => hold(`append ${es.map((e) => e.index).join(',')}`),
+    truncateFrom: (i: number) => hold(`truncate ${i}`),
+    saveSnapshot: (m) => hold(`snapshot ${m.index}`),
+    close: async () => {},
+  };
+  // A hand-driven clock: timers wait until the spec fires them with `advance`.
+  let mono = 5;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  let timerSeq = 0;
+  const clock: Clock = {
+    now: () => 1_000_000 + mono,
+    monotonicNow: () => mono,
+    setTimeout: (fn, ms) => (timers.set(++timerSeq, { at: mono + ms, fn }), timerSeq),
+    clearTimeout: (id) => void timers.delete(id as number),
+  };
+  advance = (ms: number) => {
+    mono += ms;
+    for (const [id, t] of [...timers]) {
+      if (t.at <= mono) {
+        timers.delete(id);
+        t.fn();
+      }
+    }
+  };
+  const actors = new Map<ActorId, NodeActor>();
+  const logger = captureLogger(lines);
+  const env: ActorEnv = {
+    nodeId: 'a',
+    peers: ['b', 'c'],
+    config: DEFAULT_CONFIG,
+    ports: {
+      transport: {
+        self: 'a',
+        send: (to, message) => (sent.push({ to, message }), true),
+        subscribe: (h) => (handlers.add(h), () => void handlers.delete(h)),
+        onLinkState: () => () => {},
+        connectedPeers: () => ['b', 'c'],
+      },
+      logStore: store,
+      clock,
+      random: createPrng(3),
+      logger,
+      trace: () => {},
+    },
+    logger,
+    send: (to, event) => {
+      if (to === 'ledger') toLedger.push(event);
+    },
+    lookup: <A extends NodeActor = NodeActor>(id: ActorId) => actors.get(id) as A | undefined,
+    fail: (err) => {
+      throw err;
+    },
+  };
+  return {
+    env,
+    sent,
+    held,
+    toLedger,
+    lines,
+    actors,
+    deliver: (from, m) => {
+      for (const h of [...handlers]) h(from, m as unknown as PeerMessage);
+    },
+    subscribers: () => handlers.size,
+  };
+}
+
+async function boot(r: Rig): Promise<LogReplicationActor> {
+  const lr = new LogReplicationActor(r.env);
+  const le = new LeaderElectionActor(r.env);
+  r.actors.set('log-replication', lr);
+  r.actors.set('leader-election', le);
+  await lr.start();
+  await le.start();
+  return lr;
+}
+
+test('a vote reply is sent only after the vote is on disk', async () => {
+  const r = rig();
+  await boot(r);
+  r.deliver('c', { type: 'peer.requestVote', term: 2, lastLogIndex: 0, lastLogTerm: 0, pre: false, transfer: false });
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['hardState 2/null']);
+  assert.equal(r.sent, [], 'nothing leaves while the term change is in flight');
+  r.held.shift()!.release();
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['hardState 2/c']);
+  assert.equal(r.sent, []);
+  r.held.shift()!.release();
+  await settle();
+  assert.equal(r.sent, [{ to: 'c', message: { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false } }]);
+});
+
+test('an append is acknowledged only after its entries are on disk, then handed to the ledger', async () => {
+  const r = rig();
+  await boot(r);
+  const e1: LogEntry = { index: 1, term: 1, kind: 'noop', hlc: '000000000000001.000000', data: '' };
+  r.deliver('b', { type: 'peer.appendEntries', term: 1, prevIndex: 0, prevTerm: 0, entries: [e1], commit: 1 });
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['append 1']);
+  assert.equal(r.sent, []);
+  assert.equal(r.toLedger, [], 'not applied before it is durable');
+  r.held.shift()!.release();
+  await settle();
+  assert.equal(r.sent.map((s) => s.message.type), ['peer.appendEntriesReply']);
+  assert.equal(r.toLedger, [{ type: 'log.committed', entries: [e1] }]);
+});
+
+test('malformed peer input is logged and dropped, never thrown', async () => {
+  const r = rig();
+  const lr = await boot(r);
+  r.deliver('b', { type: 'peer.appendEntries', term: 'seven' });
+  r.deliver('b', { type: 'peer.heartbeat', term: 1, commit: -3, ctx: 0 });
+  r.deliver('b', { type: 'peer.somethingElse', term: 1 });
+  await settle();
+  assert.is(r.lines.filter((l) => l.level === 'warn').length, 2, 'foreign peer.* types belong to other actors');
+  assert.is(lr.api.status().term, 1);
+  assert.equal(r.held, []);
+});
+
+test('boot from a snapshot restores the ledger sibling and serves committedHistory', async () => {
+  const entries: LogEntry[] = [{ index: 11, term: 2, kind: 'command', hlc: '000000000000001.000000', data: 'x' }];
+  const r = rig({ hardState: { term: 2, votedFor: 'b' }, snapshot: { meta: { index: 10, term: 2 }, data: 'S' }, entries });
+  const lr = await boot(r);
+  assert.equal(r.toLedger, [{ type: 'ledger.restore', index: 10, term: 2, data: 'S' }]);
+  const h = lr.api.committedHistory();
+  assert.equal(h.snapshot, { index: 10, term: 2, data: 'S' });
+  assert.equal(h.entries, [], 'entry 11 is not known to be committed yet');
+  const s = lr.api.status();
+  assert.equal([s.term, s.votedFor, s.lastIndex, s.snapshotIndex, s.commitIndex], [2, 'b', 11, 10, 10]);
+});
+
+test('stop unsubscribes from the transport and fails what is still waiting', async () => {
+  const r = rig();
+  const lr = await boot(r);
+  r.deliver('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 });
+  await settle();
+  const pending = lr.api.propose('pay');
+  await settle();
+  assert.equal(r.sent.filter((s) => s.message.type === 'peer.propose').length, 1, 'forwarded to the leader');
+  await lr.stop();
+  assert.is(r.subscribers(), 0);
+  const result = await pending;
+  assert.is(result.ok, false);
+  if (!result.ok) assert.is(result.code, 'SYNCPAY_ERR_STOPPED');
+});
+
+test('the leader sends appends while its own write is in flight, and commits only after it is durable', async () => {
+  const r = rig();
+  const lr = await boot(r);
+  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
+  await settle();
+  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true });
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['hardState 2/a'], 'the candidate persists its vote first');
+  assert.equal(r.sent.filter((s) => s.message.type === 'peer.requestVote' && s.message.pre === false), [], 'and asks only after');
+  r.held.shift()!.release();
+  await settle();
+  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false });
+  await settle();
+  assert.is(lr.api.status().role, 'leader');
+  assert.equal(r.held.map((h) => h.what), ['append 1'], 'the no-op is being written');
+  assert.equal(r.sent.filter((s) => s.message.type === 'peer.appendEntries').map((s) => s.to).sort(), ['b', 'c'], 'and is already on its way');
+  r.held.shift()!.release();
+  await settle();
+  const result = lr.api.propose('pay');
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['append 2']);
+  r.deliver('b', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 2, conflictTerm: 0, conflictIndex: 0, lastIndex: 2 });
+  await settle();
+  let settledEarly = false;
+  void result.then(() => (settledEarly = true));
+  await settle();
+  assert.not.ok(settledEarly, 'b alone does not commit while our own copy is not durable');
+  r.held.shift()!.release();
+  const done = await result;
+  assert.ok(done.ok);
+  if (done.ok) assert.equal([done.index, done.term], [2, 2]);
+  assert.equal(
+    r.toLedger.map((e) => [e.type, (e.entries as LogEntry[]).map((x) => x.index)]),
+    [['log.committed', [1, 2]]],
+    'the no-op and the payment reach the ledger together, once committed',
+  );
+});
+
+test('describe reports both machines', async () => {
+  const r = rig();
+  const lr = await boot(r);
+  assert.is(lr.describe().state, 'following');
+  assert.is(r.actors.get('leader-election')!.describe().state, 'follower');
+  assert.is(lr.machine.id, 'log-replication');
+  assert.is(r.actors.get('leader-election')!.machine.id, 'leader-election');
+});
+
+test.run();

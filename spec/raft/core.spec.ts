@@ -1,0 +1,295 @@
+// Specs for the Raft core stepped directly: each feeds inputs and asserts the exact effects
+// (what is persisted, what is sent and whether it may leave before the fsync, what is replied).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
+import { RaftCore, type RaftInput } from '../../machines/raft/core.ts';
+import type { Effect } from '../../machines/raft/effects.ts';
+import type { RaftMessage } from '../../machines/raft-events.ts';
+import type { LogEntry } from '../../machines/types.ts';
+
+const MIN = DEFAULT_CONFIG.raft.electionTimeoutMsMin;
+
+function makeCore(opts: { self?: string; peers?: string[]; term?: number; votedFor?: string | null; entries?: LogEntry[]; raft?: Partial<Config['raft']> } = {}): RaftCore {
+  let n = 0;
+  return new RaftCore(
+    {
+      self: opts.self ?? 'a',
+      peers: opts.peers ?? ['b', 'c'],
+      raft: { ...DEFAULT_CONFIG.raft, ...(opts.raft ?? {}) },
+      random: () => 0,
+      stamp: () => `000000000000100.${String(++n).padStart(6, '0')}`,
+      observeStamp: () => {},
+    },
+    { hardState: { term: opts.term ?? 1, votedFor: opts.votedFor ?? null }, snapshot: null, entries: opts.entries ?? [] },
+    0,
+  );
+}
+const entry = (index: number, term: number, data = `d${index}`): LogEntry => ({ index, term, kind: 'command', hlc: '000000000000001.000000', data });
+const msg = (from: string, message: RaftMessage, now = 1): RaftInput => ({ type: 'peer.message', from, message, now });
+const run = (core: RaftCore, input: RaftInput): Effect[] => [...core.step(input), ...core.flush()];
+const sends = (effects: Effect[]) => effects.flatMap((e) => (e.type === 'send' ? [e] : []));
+const kinds = (effects: Effect[]) => effects.filter((e) => e.type !== 'trace').map((e) => (e.type === 'send' ? `send ${e.message.type}->${e.to}` : e.type));
+
+/** Elect `a` leader of term 2 in a three-node cluster and settle its no-op. */
+function leaderCore(opts: Parameters<typeof makeCore>[0] = {}): RaftCore {
+  const core = makeCore(opts);
+  run(core, { type: 'tick', now: MIN, fenced: false });
+  const term = core.term();
+  run(core, msg('b', { type: 'peer.requestVoteReply', term: term + 1, granted: true, pre: true }, MIN));
+  run(core, msg('b', { type: 'peer.requestVoteReply', term: term + 1, granted: true, pre: false }, MIN));
+  assert.is(core.role(), 'leader');
+  return core;
+}
+
+test('granting a vote: the new term and the vote are persisted before the reply, which waits for them', () => {
+  const core = makeCore();
+  const out = run(core, msg('c', { type: 'peer.requestVote', term: 2, lastLogIndex: 0, lastLogTerm: 0, pre: false, transfer: false }));
+  assert.equal(kinds(out), ['persist.hardState', 'persist.hardState', 'send peer.requestVoteReply->c']);
+  assert.equal(out.filter((e) => e.type === 'persist.hardState').map((e) => (e as { hardState: unknown }).hardState), [
+    { term: 2, votedFor: null },
+    { term: 2, votedFor: 'c' },
+  ]);
+  const reply = sends(out)[0]!;
+  assert.is(reply.early, false, 'a vote may not leave before the fsync');
+  assert.equal(reply.message, { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false });
+});
+
+test('a candidate with a shorter log is refused, and the refusal carries our term', () => {
+  const core = makeCore({ entries: [entry(1, 1)] });
+  const out = run(core, msg('c', { type: 'peer.requestVote', term: 2, lastLogIndex: 0, lastLogTerm: 0, pre: false, transfer: false }));
+  assert.equal(sends(out)[0]!.message, { type: 'peer.requestVoteReply', term: 2, granted: false, pre: false });
+  assert.is(core.votedFor(), null);
+});
+
+test('pre-vote: refused while we hear from a leader, granted once the lease lapses; our term never moves', () => {
+  const core = makeCore();
+  run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 }, 100));
+  const ask: RaftMessage = { type: 'peer.requestVote', term: 2, lastLogIndex: 0, lastLogTerm: 0, pre: true, transfer: false };
+  const early = run(core, msg('c', ask, 100 + MIN - 1));
+  assert.equal(sends(early)[0]!.message, { type: 'peer.requestVoteReply', term: 1, granted: false, pre: true });
+  const late = run(core, msg('c', ask, 100 + MIN + 1));
+  assert.equal(sends(late)[0]!.message, { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true });
+  assert.is(core.term(), 1);
+  assert.equal(kinds(late).filter((k) => k.startsWith('persist')), []);
+});
+
+test('two nodes that time out together: the one granting a pre-vote stands back', () => {
+  const core = makeCore();
+  run(core, { type: 'tick', now: MIN, fenced: false });
+  assert.is(core.role(), 'preCandidate');
+  const out = run(core, msg('c', { type: 'peer.requestVote', term: 2, lastLogIndex: 0, lastLogTerm: 0, pre: true, transfer: false }, MIN + 1));
+  assert.equal(sends(out).map((s) => s.message), [{ type: 'peer.requestVoteReply', term: 2, granted: true, pre: true }]);
+  assert.is(core.role(), 'follower');
+  assert.ok(core.nextDeadline() >= MIN + 1 + MIN, 'and waits a full election timeout');
+});
+
+test('a real vote request inside the leader lease is dropped without moving our term', () => {
+  const core = makeCore();
+  run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 }, 100));
+  const out = run(core, msg('c', { type: 'peer.requestVote', term: 5, lastLogIndex: 9, lastLogTerm: 4, pre: false, transfer: false }, 120));
+  assert.equal(kinds(out), []);
+  assert.is(core.term(), 1);
+});
+
+test('a new leader appends a no-op of its term and sends it before its own fsync', () => {
+  const core = makeCore({ entries: [entry(1, 1)] });
+  run(core, { type: 'tick', now: MIN, fenced: false });
+  run(core, msg('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true }, MIN));
+  const out = run(core, msg('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false }, MIN));
+  assert.is(core.role(), 'leader');
+  const persisted = out.find((e) => e.type === 'persist.entries');
+  assert.ok(persisted && persisted.type === 'persist.entries');
+  assert.equal(persisted.entries.map((x) => [x.index, x.term, x.kind]), [[2, 2, 'noop']]);
+  const appends = sends(out).filter((s) => s.message.type === 'peer.appendEntries');
+  assert.equal(appends.map((s) => s.to).sort(), ['b', 'c']);
+  assert.ok(appends.every((s) => s.early), 'leader appends leave in parallel with the fsync');
+  assert.ok(out.some((e) => e.type === 'trace' && e.event.type === 'leader.elected'));
+});
+
+test('the leader counts its own copy only once its fsync completed', () => {
+  const core = leaderCore();
+  run(core, { type: 'client.propose', reqId: 'r1', data: 'pay', now: MIN + 1 });
+  const ack = run(core, msg('b', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 2, conflictTerm: 0, conflictIndex: 0, lastIndex: 2 }, MIN + 2));
+  assert.is(core.commitIndex(), 0, 'b alone is not a majority while our own write is in flight');
+  assert.equal(ack.filter((e) => e.type === 'reply'), []);
+  const done = run(core, { type: 'local.persisted', index: 2, term: 2 });
+  assert.is(core.commitIndex(), 2);
+  const replies = done.filter((e) => e.type === 'reply');
+  assert.equal(replies, [{ type: 'reply', reqId: 'r1', result: { ok: true, index: 2, term: 2, hlc: '000000000000100.000002' } }]);
+  assert.ok(done.some((e) => e.type === 'apply'));
+});
+
+test('entries of an earlier term commit only beneath an entry of the current term', () => {
+  const core = leaderCore({ entries: [entry(1, 1)] });
+  // Both followers hold entry 1 (term 1), but the no-op at 2 is not replicated yet.
+  run(core, msg('b', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 1, conflictTerm: 0, conflictIndex: 0, lastIndex: 1 }));
+  run(core, { type: 'local.persisted', index: 1, term: 1 });
+  assert.is(core.commitIndex(), 0);
+  run(core, { type: 'local.persisted', index: 2, term: 2 });
+  run(core, msg('b', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 2, conflictTerm: 0, conflictIndex: 0, lastIndex: 2 }));
+  assert.is(core.commitIndex(), 2);
+});
+
+test('follower: a conflicting suffix is truncated and replaced, persisted before the ack', () => {
+  const core = makeCore({ entries: [entry(1, 1), entry(2, 1), entry(3, 1)] });
+  const out = run(core, msg('b', { type: 'peer.appendEntries', term: 2, prevIndex: 1, prevTerm: 1, entries: [entry(2, 2), entry(3, 2)], commit: 1 }));
+  assert.equal(kinds(out), ['persist.hardState', 'persist.truncate', 'persist.entries', 'apply', 'send peer.appendEntriesReply->b']);
+  const reply = sends(out)[0]!;
+  assert.is(reply.early, false);
+  assert.equal(reply.message, { type: 'peer.appendEntriesReply', term: 2, success: true, index: 3, conflictTerm: 0, conflictIndex: 0, lastIndex: 3 });
+  assert.is(core.log.term(3), 2);
+});
+
+test('follower: a duplicate append truncates nothing', () => {
+  const core = makeCore({ term: 2, entries: [entry(1, 1), entry(2, 2), entry(3, 2)] });
+  const out = run(core, msg('b', { type: 'peer.appendEntries', term: 2, prevIndex: 1, prevTerm: 1, entries: [entry(2, 2)], commit: 0 }));
+  assert.equal(kinds(out), ['send peer.appendEntriesReply->b']);
+  assert.is(core.log.lastIndex(), 3);
+});
+
+test('fast backtracking: the follower names the conflicting term, the leader jumps past it', () => {
+  const follower = makeCore({ term: 3, entries: [entry(1, 1), entry(2, 2), entry(3, 2), entry(4, 2)] });
+  const rej = sends(run(follower, msg('b', { type: 'peer.appendEntries', term: 3, prevIndex: 4, prevTerm: 3, entries: [], commit: 0 })))[0]!;
+  assert.equal(rej.message, { type: 'peer.appendEntriesReply', term: 3, success: false, index: 4, conflictTerm: 2, conflictIndex: 2, lastIndex: 4 });
+
+  const leader = leaderCore({ entries: [entry(1, 1), entry(2, 1), entry(3, 1), entry(4, 1), entry(5, 1), entry(6, 1)] });
+  const out = run(leader, msg('b', { type: 'peer.appendEntriesReply', term: 2, success: false, index: 6, conflictTerm: 0, conflictIndex: 3, lastIndex: 2 }));
+  const next = sends(out).find((s) => s.to === 'b' && s.message.type === 'peer.appendEntries');
+  assert.ok(next);
+  assert.is((next.message as { prevIndex: number }).prevIndex, 2, 'one round trip to the follower log end, not one per entry');
+});
+
+test('proposals beyond pendingProposalsMax are refused at once with a retryable failure', () => {
+  const core = leaderCore({ raft: { pendingProposalsMax: 2 } });
+  run(core, { type: 'client.propose', reqId: 'r1', data: 'x', now: MIN });
+  run(core, { type: 'client.propose', reqId: 'r2', data: 'x', now: MIN });
+  const out = run(core, { type: 'client.propose', reqId: 'r3', data: 'x', now: MIN });
+  const reply = out.find((e) => e.type === 'reply');
+  assert.ok(reply && reply.type === 'reply' && !reply.result.ok);
+  if (reply && reply.type === 'reply' && !reply.result.ok) {
+    assert.is(reply.result.code, 'SYNCPAY_ERR_OVERLOADED');
+    assert.is(reply.result.leader, 'a');
+    assert.ok(reply.result.retryAfterMs > 0);
+  }
+});
+
+test('proposals beyond uncommittedBytesMax are refused at once', () => {
+  const core = leaderCore({ raft: { uncommittedBytesMax: 500 } });
+  const ok = run(core, { type: 'client.propose', reqId: 'r1', data: 'x'.repeat(300), now: MIN });
+  assert.equal(ok.filter((e) => e.type === 'reply'), []);
+  const out = run(core, { type: 'client.propose', reqId: 'r2', data: 'x'.repeat(300), now: MIN });
+  const reply = out.find((e) => e.type === 'reply');
+  assert.ok(reply && reply.type === 'reply' && !reply.result.ok && reply.result.code === 'SYNCPAY_ERR_OVERLOADED');
+});
+
+test('a follower forwards proposals to its leader; with no leader known it fails fast naming the last one', () => {
+  const core = makeCore();
+  const none = run(core, { type: 'client.propose', reqId: 'r1', data: 'x', now: 1 });
+  const r = none.find((e) => e.type === 'reply');
+  assert.ok(r && r.type === 'reply' && !r.result.ok && r.result.code === 'SYNCPAY_ERR_NO_LEADER');
+  run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 }, 10));
+  const fwd = run(core, { type: 'client.propose', reqId: 'r2', data: 'x', now: 11 });
+  assert.equal(sends(fwd).map((s) => s.message), [{ type: 'peer.propose', term: 1, reqId: 'r2', data: 'x' }]);
+  const back = run(core, msg('b', { type: 'peer.proposeReply', term: 1, reqId: 'r2', result: { ok: true, index: 4, term: 1, hlc: 'h' } }, 12));
+  assert.equal(back.filter((e) => e.type === 'reply'), [{ type: 'reply', reqId: 'r2', result: { ok: true, index: 4, term: 1, hlc: 'h' } }]);
+  // The leader is lost: after the election timeout the node campaigns and no leader is known.
+  run(core, { type: 'tick', now: 10 + 10 * MIN, fenced: false });
+  const later = run(core, { type: 'client.propose', reqId: 'r3', data: 'x', now: 10 + 10 * MIN });
+  const f = later.find((e) => e.type === 'reply');
+  assert.ok(f && f.type === 'reply' && !f.result.ok);
+  if (f && f.type === 'reply' && !f.result.ok) {
+    assert.is(f.result.code, 'SYNCPAY_ERR_NO_LEADER');
+    assert.is(f.result.leader, 'b');
+    assert.match(f.result.detail, /last known leader b/);
+  }
+});
+
+test('ReadIndex: the leader answers only after a heartbeat round confirms it still leads', () => {
+  const core = leaderCore();
+  run(core, { type: 'local.persisted', index: 1, term: 2 });
+  run(core, msg('b', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 1, conflictTerm: 0, conflictIndex: 0, lastIndex: 1 }));
+  assert.is(core.commitIndex(), 1);
+  const out = run(core, { type: 'client.readIndex', reqId: 'q1', now: MIN + 5 });
+  assert.equal(out.filter((e) => e.type === 'reply'), []);
+  const hbs = sends(out).filter((s) => s.message.type === 'peer.heartbeat');
+  assert.is(hbs.length, 2);
+  const ctx = (hbs[0]!.message as { ctx: number }).ctx;
+  assert.ok(ctx > 0);
+  const done = run(core, msg('c', { type: 'peer.heartbeatReply', term: 2, ctx, lastIndex: 1 }));
+  assert.equal(done.filter((e) => e.type === 'reply'), [{ type: 'reply', reqId: 'q1', result: { ok: true, index: 1 } }]);
+});
+
+test('check-quorum: a leader keeps leading while a majority answers, and steps down when none does', () => {
+  const MAX = DEFAULT_CONFIG.raft.electionTimeoutMsMax;
+  const core = leaderCore();
+  const elected = MIN;
+  run(core, msg('b', { type: 'peer.heartbeatReply', term: 2, ctx: 0, lastIndex: 1 }, elected + MAX - 10));
+  run(core, { type: 'tick', now: elected + MAX + 1, fenced: false });
+  assert.is(core.role(), 'leader', 'b answered within the election timeout');
+  const out = run(core, { type: 'tick', now: elected + 2 * MAX + 2, fenced: false });
+  assert.is(core.role(), 'follower', 'nobody answered during the next one');
+  assert.ok(out.some((e) => e.type === 'trace' && e.event.type === 'leader.stepDown' && e.event.reason === 'check-quorum'));
+});
+
+test('a fenced clock makes a leader step down and keeps a follower from campaigning', () => {
+  const core = leaderCore();
+  run(core, { type: 'tick', now: MIN + 1, fenced: true });
+  assert.is(core.role(), 'follower');
+  const f = makeCore();
+  run(f, { type: 'tick', now: 5 * MIN, fenced: true });
+  assert.is(f.role(), 'follower');
+});
+
+test('leader transfer: appends to the target until it has caught up, then TimeoutNow; proposals pause', () => {
+  const core = leaderCore();
+  run(core, { type: 'local.persisted', index: 1, term: 2 });
+  const start = run(core, { type: 'client.transfer', reqId: 't1', target: 'c', now: MIN + 1 });
+  assert.equal(sends(start).filter((s) => s.message.type === 'peer.timeoutNow'), [], 'not before the target has caught up');
+  const refused = run(core, { type: 'client.propose', reqId: 'r', data: 'x', now: MIN + 2 });
+  const rr = refused.find((e) => e.type === 'reply');
+  assert.ok(rr && rr.type === 'reply' && !rr.result.ok && rr.result.code === 'SYNCPAY_ERR_TRANSFERRING' && rr.result.leader === 'c');
+  const caught = run(core, msg('c', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 1, conflictTerm: 0, conflictIndex: 0, lastIndex: 1 }));
+  assert.equal(sends(caught).filter((s) => s.message.type === 'peer.timeoutNow').map((s) => s.to), ['c']);
+  // The target wins term 3: we step down and the transfer resolves.
+  const over = run(core, msg('c', { type: 'peer.requestVote', term: 3, lastLogIndex: 1, lastLogTerm: 2, pre: false, transfer: true }));
+  assert.is(core.role(), 'follower');
+  assert.ok(over.some((e) => e.type === 'reply' && e.reqId === 't1' && e.result.ok));
+});
+
+test('TimeoutNow makes a follower campaign at once, breaking the lease of the old leader', () => {
+  const core = makeCore();
+  run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 }, 10));
+  const out = run(core, msg('b', { type: 'peer.timeoutNow', term: 1 }, 11));
+  assert.is(core.role(), 'candidate');
+  assert.is(core.term(), 2);
+  const asks = sends(out).filter((s) => s.message.type === 'peer.requestVote');
+  assert.ok(asks.every((s) => (s.message as { transfer: boolean }).transfer && !(s.message as { pre: boolean }).pre));
+});
+
+test('InstallSnapshot in chunks: reassembled, persisted, handed to the ledger, acknowledged', () => {
+  const core = makeCore({ entries: [entry(1, 1)] });
+  const data = 'abcdefghij';
+  const c1 = run(core, msg('b', { type: 'peer.installSnapshot', term: 2, index: 20, snapTerm: 2, offset: 0, total: 10, chunk: 'abcd' }));
+  assert.equal(sends(c1)[0]!.message, { type: 'peer.installSnapshotReply', term: 2, index: 20, nextOffset: 4, done: false });
+  const skip = run(core, msg('b', { type: 'peer.installSnapshot', term: 2, index: 20, snapTerm: 2, offset: 8, total: 10, chunk: 'ij' }));
+  assert.equal(sends(skip)[0]!.message, { type: 'peer.installSnapshotReply', term: 2, index: 20, nextOffset: 4, done: false }, 'out of order: ask again');
+  const c2 = run(core, msg('b', { type: 'peer.installSnapshot', term: 2, index: 20, snapTerm: 2, offset: 4, total: 10, chunk: 'efghij' }));
+  assert.equal(kinds(c2), ['persist.snapshot', 'restore', 'send peer.installSnapshotReply->b']);
+  const snap = c2.find((e) => e.type === 'persist.snapshot');
+  assert.ok(snap && snap.type === 'persist.snapshot' && snap.data === data && snap.meta.index === 20);
+  assert.is(core.commitIndex(), 20);
+  assert.is(core.log.lastIndex(), 20);
+});
+
+test('InstallSnapshot over a log that contradicts it drops the contradicting suffix too', () => {
+  const entries = Array.from({ length: 25 }, (_, i) => entry(i + 1, 1));
+  const core = makeCore({ entries });
+  const out = run(core, msg('b', { type: 'peer.installSnapshot', term: 2, index: 20, snapTerm: 2, offset: 0, total: 2, chunk: 'ok' }));
+  assert.equal(kinds(out), ['persist.hardState', 'persist.snapshot', 'persist.truncate', 'restore', 'send peer.installSnapshotReply->b']);
+  const t = out.find((e) => e.type === 'persist.truncate');
+  assert.ok(t && t.type === 'persist.truncate' && t.index === 21);
+  assert.is(core.log.lastIndex(), 20);
+});
+
+test.run();
