@@ -3,7 +3,7 @@
 // Writes are validated here (400s), proposed through consensus and answered from the ledger's
 // outcome for that log position; reads are linearizable through ReadIndex unless
 // `?consistency=local`. Mutating routes need a bearer token when tokens are configured.
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResultCode } from '../../machines/ledger/codes.ts';
 import type { ItemResult, StoredResponse, Transfer, TransferInput } from '../../machines/ledger/types.ts';
@@ -13,6 +13,7 @@ import { IDEMPOTENCY_KEY, LedgerWriter, ledgerOf, requestHash, retryProblem, typ
 import {
   accountBody, finishBody, idParams, pageQuery, paymentBody, paymentResponse, readQuery, transactionsResponse, transfersBody,
 } from './ledger-schemas.ts';
+import { bearerAuth } from './bearer-auth.ts';
 import { sendProblem, type Problem } from './problem.ts';
 import type { NodeServices } from './services.ts';
 
@@ -24,17 +25,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
   const config = services.config;
   const writer = new LedgerWriter(services);
   const pageMax = Math.max(1, Math.min(1000, config.http.transactionsPageMax));
-  const tokenDigests = services.apiTokens.map(digest);
-
-  /** 401 unless a configured bearer token is presented (compared in constant time, by digest). */
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (tokenDigests.length === 0) return undefined;
-    const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-    const given = m?.[1] === undefined ? null : digest(m[1]);
-    if (given !== null && tokenDigests.some((t) => timingSafeEqual(t, given))) return undefined;
-    reply.header('www-authenticate', 'Bearer');
-    return sendProblem(reply, { status: 401, code: 'SYNCPAY_ERR_UNAUTHORIZED', detail: 'this route needs Authorization: Bearer <token>' });
-  };
+  const authenticate = bearerAuth(services.apiTokens);
 
   /** fastify parses text/plain too; the API speaks JSON only. A body-less POST is allowed. */
   const jsonOnly = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -228,10 +219,6 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     }
     return sendProblem(reply, ledgerProblem(r.code, r.id));
   }
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
 }
 
 function idempotencyKey(request: FastifyRequest): { ok: true; value: string | null } | { ok: false; problem: Problem } {

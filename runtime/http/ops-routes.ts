@@ -2,12 +2,51 @@
 // tree (/actors), readiness (/health, 503 with a reason when the node cannot serve) and the
 // consensus view (/status, the seed's shape extended with replication progress).
 import type { FastifyInstance } from 'fastify';
+import { bearerAuth } from './bearer-auth.ts';
+import { sendProblem } from './problem.ts';
 import type { NodeServices } from './services.ts';
 
 export function registerOpsRoutes(app: FastifyInstance, services: NodeServices): void {
   app.get('/ping', async () => ({ status: 'ok', node_id: services.nodeId }));
 
   app.get('/actors', async () => services.supervision());
+
+  // Planned maintenance: hand leadership to `target` (or the most up-to-date follower) without an
+  // election gap. Any node accepts it and acts only if it leads; otherwise it names the leader.
+  app.post<{ Body: { target?: string } | undefined }>(
+    '/v1/admin/leader-transfer',
+    {
+      onRequest: bearerAuth(services.apiTokens),
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { target: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const consensus = services.consensus();
+      const target = request.body?.target;
+      if (target !== undefined && !services.config.cluster.nodes.some((n) => n.id === target)) {
+        return sendProblem(reply, { status: 400, code: 'SYNCPAY_ERR_UNKNOWN_NODE', detail: `no node ${target} in the cluster` });
+      }
+      if (!consensus) return sendProblem(reply, { status: 503, code: 'SYNCPAY_ERR_RECOVERING', detail: 'consensus is restarting' }, 1000);
+      const status = consensus.status();
+      if (status.role !== 'leader') {
+        return sendProblem(reply, {
+          status: 409,
+          code: 'SYNCPAY_ERR_NOT_LEADER',
+          detail: `${services.nodeId} is not the leader; ask ${status.leader ?? 'the leader once one is elected'}`,
+          leader: status.leader,
+        });
+      }
+      if (target === services.nodeId) return { leader: services.nodeId, moved: false };
+      const result = await consensus.transferLeadership(target);
+      if (!result.ok) return sendProblem(reply, { status: 503, code: result.code, detail: result.detail, leader: result.leader }, result.retryAfterMs);
+      return { leader: result.leader, moved: true };
+    },
+  );
 
   if (services.config.node.faultInjection) {
     app.post<{ Params: { id: string } }>('/debug/actors/:id/crash', async (request, reply) => {

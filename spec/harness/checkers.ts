@@ -224,6 +224,11 @@ export class Checkers implements ApplyObserver {
 
   final(nodes: readonly CheckedNode[]): void {
     this.checkLogMatching(nodes);
+    // Entries committed in earlier terms after a leader was first seen: check the leaders again.
+    for (const n of nodes) {
+      const core = n.core();
+      if (core && core.role() === 'leader') this.checkLeaderCompleteness(n.id, core);
+    }
     for (const a of this.acked) this.checkAck(a.index, a.term, a.data, true);
   }
 
