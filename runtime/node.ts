@@ -24,6 +24,7 @@ import { Timeline } from './timeline.ts';
 import { createPeerTransport } from './transport/index.ts';
 import { routePlugins } from './http/plugins.ts';
 import { httpMetricsHook, metricsRoutes } from './http/metrics-routes.ts';
+import { paymentMetricsHook } from './http/payment-metrics.ts';
 import { createNodeMetrics, type NodeMetrics } from './metrics/registry.ts';
 
 export const EXIT_OK = 0;
@@ -190,7 +191,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   await sup.start();
   await transport.listen();
   metrics = createNodeMetrics({ nodeId, services, timeline, logStats: () => logStore.stats() });
-  const plugins: RoutePlugin[] = [httpMetricsHook(metrics), metricsRoutes(metrics), ...routePlugins({ loaded, timeline, supervisor: sup })];
+  const plugins: RoutePlugin[] = [httpMetricsHook(metrics), paymentMetricsHook(metrics), metricsRoutes(metrics), ...routePlugins({ loaded, timeline, supervisor: sup })];
   http = await buildHttpServer({ services, logger: root, plugins });
   await http.listen({ host: self.host, port: self.apiPort });
   root.info({ api: `http://${self.host}:${self.apiPort}`, peer: `ws://${self.host}:${self.peerPort}` }, 'node ready');

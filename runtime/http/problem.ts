@@ -38,7 +38,15 @@ export function problemBody(problem: Problem): Record<string, unknown> {
   };
 }
 
+const codes = new WeakMap<FastifyReply, string>();
+
+/** The problem code a reply was answered with (for metrics), if it was a problem. */
+export function problemCodeOf(reply: FastifyReply): string | undefined {
+  return codes.get(reply);
+}
+
 export function sendProblem(reply: FastifyReply, problem: Problem, retryAfterMs?: number): FastifyReply {
+  codes.set(reply, problem.code);
   if (retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   return reply.code(problem.status).type('application/problem+json').send(problemBody(problem));
 }

@@ -1,0 +1,94 @@
+// Observability on real processes: the payment-latency histogram counts the payments the API
+// answered (JSON and summary formats agree); a killed follower is reported down by the others
+// within the failure detector's bound and alive again after restart; /health timestamps of the
+// three nodes agree.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_CONFIG } from '../../machines/config.ts';
+import { ProcessCluster, waitFor } from '../support/process-cluster.ts';
+
+interface Stats { count: number; min: number | null; max: number | null; avg: number | null; p50: number | null; p95: number | null; p99: number | null }
+interface Status { is_leader: boolean; leader: string | null; peer_health: Record<string, { healthy: boolean; state: string; last_seen_ms_ago: number | null }> }
+
+let cluster: ProcessCluster;
+
+test.before(async () => {
+  cluster = await ProcessCluster.create({ size: 3 });
+  await cluster.startAll();
+  await waitFor(async () => ((await cluster.json<Status>('node1', '/status')).body.leader ? true : undefined), 20000, 'a leader');
+});
+
+test.after(async () => {
+  await cluster.destroy();
+});
+
+async function leaderId(): Promise<string> {
+  return waitFor(async () => (await cluster.json<Status>('node1', '/status')).body.leader ?? undefined, 20000, 'a leader');
+}
+
+test('1,000 payments show in the payment-latency histogram, identically in JSON and summary formats', async () => {
+  const leader = await leaderId();
+  const before = (await cluster.json<{ histograms: Record<string, Stats> }>(leader, '/metrics?format=json')).body.histograms['syncpay_payment_latency_seconds']?.count ?? 0;
+  let next = 0;
+  const send = async (): Promise<void> => {
+    while (next < 1000) {
+      const i = next++;
+      const res = await fetch(`${cluster.node(leader).url}/payment`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: '1.25', sender: `s${i % 20}`, receiver: `r${i % 20}`, id: `obs-${i}` }),
+      });
+      assert.is(res.status, 200, `payment ${i}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, send));
+  const { body } = await cluster.json<{ histograms: Record<string, Stats> }>(leader, '/metrics?format=json');
+  const h = body.histograms['syncpay_payment_latency_seconds'];
+  assert.ok(h, 'payment latency histogram present');
+  assert.is(h.count - before, 1000);
+  for (const v of [h.p50, h.p95, h.p99, h.min, h.max, h.avg]) assert.ok(typeof v === 'number' && Number.isFinite(v), `finite: ${v}`);
+  assert.ok((h.p50 ?? 0) <= (h.p95 ?? 0) && (h.p95 ?? 0) <= (h.p99 ?? 0), 'p50 <= p95 <= p99');
+  const summary = await (await fetch(`${cluster.node(leader).url}/metrics?format=summary`)).text();
+  const line = summary.split('\n').find((l) => l.includes('syncpay_payment_latency_seconds'));
+  assert.ok(line, 'summary names the histogram');
+  assert.ok(line.includes(String(h.count)), `summary shows count ${h.count}: ${line}`);
+});
+
+test('a killed follower is reported down by its peers within the detector bound, and alive after restart', async () => {
+  const leader = await leaderId();
+  const follower = cluster.nodes.find((n) => n.id !== leader)?.id ?? 'node2';
+  const witness = cluster.nodes.find((n) => n.id !== follower)?.id ?? 'node1';
+  await waitFor(async () => ((await cluster.json<Status>(witness, '/status')).body.peer_health[follower]?.state === 'alive' ? true : undefined), 10000, `${follower} alive`);
+  await cluster.kill(follower);
+  const seen = await waitFor(async () => {
+    const h = (await cluster.json<Status>(witness, '/status')).body.peer_health[follower];
+    return h && !h.healthy && h.state === 'down' ? h : undefined;
+  }, 15000, `${witness} to report ${follower} down`);
+  // The detector's own clock: when it first reports `down`, the peer was last heard within the
+  // bound of the issue (acceptable pause + 3 heartbeat intervals), plus one polling interval of ours.
+  const { acceptablePauseMs, intervalMs } = DEFAULT_CONFIG.heartbeat;
+  const bound = acceptablePauseMs + 3 * intervalMs + 250;
+  assert.ok((seen.last_seen_ms_ago ?? Infinity) <= bound, `down after ${seen.last_seen_ms_ago} ms of silence (bound ${bound})`);
+  cluster.start(follower);
+  await cluster.waitReady(follower);
+  await waitFor(async () => ((await cluster.json<Status>(witness, '/status')).body.peer_health[follower]?.state === 'alive' ? true : undefined), 15000, `${follower} alive again`);
+});
+
+test('/health timestamps of the three nodes agree within 100 ms', async () => {
+  await waitFor(async () => {
+    const all = await Promise.all(cluster.nodes.map((n) => cluster.json<{ status: string }>(n.id, '/health')));
+    return all.every((r) => r.status === 200) ? true : undefined;
+  }, 15000, 'every node healthy');
+  const skews: number[] = [];
+  for (const n of cluster.nodes) {
+    const sent = Date.now();
+    const { body } = await cluster.json<{ timestamp: number }>(n.id, '/health');
+    const received = Date.now();
+    skews.push(body.timestamp * 1000 - (sent + received) / 2);
+  }
+  const spread = Math.max(...skews) - Math.min(...skews);
+  assert.ok(spread < 100, `timestamps spread ${spread.toFixed(1)} ms`);
+});
+
+test.run();
