@@ -1,37 +1,18 @@
 // The file-backed LogStore's everyday behaviour: entries and hard state survive a reopen, group
 // commit shares fsyncs among concurrent appends, truncation drops a suffix durably, segments
 // roll at their size limit, and contract violations are refused without harming the store.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '../../../machines/types.ts';
-import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/index.ts';
-import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
+import type { FileLogStore } from '../../../runtime/storage/index.ts';
+import { openStore, storeSuite, type Ctx } from './store-fixture.ts';
 
-interface Ctx {
-  dir: string;
-  lines: CapturedLine[];
-  stores: FileLogStore[];
-}
-
-const store = suite<Ctx>('file log store');
-
-store.before.each(async (ctx) => {
-  ctx.dir = await mkdtemp(join(tmpdir(), 'syncpay-store-'));
-  ctx.lines = [];
-  ctx.stores = [];
-});
-store.after.each(async (ctx) => {
-  for (const s of ctx.stores) await s.close();
-  await rm(ctx.dir, { recursive: true, force: true });
-});
+const store = storeSuite('file log store', 'syncpay-store-');
 
 async function open(ctx: Ctx, segmentBytesMax?: number, onFsync?: (ms: number, records: number) => void): Promise<FileLogStore> {
-  const s = await openFileLogStore({ dir: ctx.dir, logger: captureLogger(ctx.lines), segmentBytesMax, onFsync });
-  ctx.stores.push(s);
-  return s;
+  return openStore(ctx, segmentBytesMax, onFsync);
 }
 
 async function reopen(ctx: Ctx, s: FileLogStore, segmentBytesMax?: number): Promise<FileLogStore> {

@@ -1,38 +1,19 @@
 // Recovery from damaged logs: a torn tail (the last write only partly on disk) is cut off with a
 // warning; damage anywhere else, a broken hash chain, a missing segment or a gap in indexes stops
 // the node with SYNCPAY_ERR_STORAGE_CORRUPT naming the file and byte offset.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFile, mkdtemp, readFile, readdir, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '../../../machines/types.ts';
-import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/index.ts';
+import type { FileLogStore } from '../../../runtime/storage/index.ts';
 import { ZERO_HASH, encodeRecord } from '../../../runtime/storage/record-codec.ts';
-import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
+import { openStore, storeSuite, type Ctx } from './store-fixture.ts';
 
-interface Ctx {
-  dir: string;
-  lines: CapturedLine[];
-  stores: FileLogStore[];
-}
-
-const recovery = suite<Ctx>('recovery');
-
-recovery.before.each(async (ctx) => {
-  ctx.dir = await mkdtemp(join(tmpdir(), 'syncpay-recovery-'));
-  ctx.lines = [];
-  ctx.stores = [];
-});
-recovery.after.each(async (ctx) => {
-  for (const s of ctx.stores) await s.close();
-  await rm(ctx.dir, { recursive: true, force: true });
-});
+const recovery = storeSuite('recovery', 'syncpay-recovery-');
 
 async function open(ctx: Ctx, segmentBytesMax?: number): Promise<FileLogStore> {
-  const s = await openFileLogStore({ dir: ctx.dir, logger: captureLogger(ctx.lines), segmentBytesMax });
-  ctx.stores.push(s);
-  return s;
+  return openStore(ctx, segmentBytesMax);
 }
 
 function range(from: number, to: number, term = 1): LogEntry[] {

@@ -2,39 +2,20 @@
 // entries after it; a snapshot past the log's end (or disagreeing with it) replaces the log; at
 // most two snapshot files are kept; a damaged newest snapshot falls back to the older one; and
 // recovery finishes a compaction or replacement that a crash interrupted.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '../../../machines/types.ts';
-import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/index.ts';
-import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
+import type { FileLogStore } from '../../../runtime/storage/index.ts';
+import { openStore, storeSuite, type Ctx } from './store-fixture.ts';
 
-interface Ctx {
-  dir: string;
-  lines: CapturedLine[];
-  stores: FileLogStore[];
-}
-
-const snap = suite<Ctx>('snapshots');
-
-snap.before.each(async (ctx) => {
-  ctx.dir = await mkdtemp(join(tmpdir(), 'syncpay-snap-'));
-  ctx.lines = [];
-  ctx.stores = [];
-});
-snap.after.each(async (ctx) => {
-  for (const s of ctx.stores) await s.close();
-  await rm(ctx.dir, { recursive: true, force: true });
-});
+const snap = storeSuite('snapshots', 'syncpay-snap-');
 
 const SEGMENT_BYTES = 512;
 
 async function open(ctx: Ctx): Promise<FileLogStore> {
-  const s = await openFileLogStore({ dir: ctx.dir, logger: captureLogger(ctx.lines), segmentBytesMax: SEGMENT_BYTES });
-  ctx.stores.push(s);
-  return s;
+  return openStore(ctx, SEGMENT_BYTES);
 }
 
 async function reopen(ctx: Ctx, s: FileLogStore): Promise<FileLogStore> {
@@ -144,8 +125,7 @@ snap('at most the newest two snapshots are kept', async (ctx) => {
 
 snap('a damaged newest snapshot is skipped with a warning in favour of the older one', async (ctx) => {
   // One large segment, so both snapshots lie inside it and the log still reaches back to the older.
-  let s = await openFileLogStore({ dir: ctx.dir, logger: captureLogger(ctx.lines) });
-  ctx.stores.push(s);
+  let s = await openStore(ctx);
   await s.load();
   await s.append(range(1, 30));
   await s.saveSnapshot({ index: 10, term: 1 }, 'S10');

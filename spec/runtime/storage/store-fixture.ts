@@ -1,0 +1,35 @@
+// Shared fixture of the storage specs: a suite whose every test gets a fresh temporary data
+// directory, a capturing logger and the stores it opened, all closed and removed afterwards.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite, type Test } from 'uvu';
+import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/index.ts';
+import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
+
+export interface Ctx {
+  dir: string;
+  lines: CapturedLine[];
+  stores: FileLogStore[];
+}
+
+export function storeSuite(name: string, dirPrefix: string): Test<Ctx> {
+  const s = suite<Ctx>(name);
+  s.before.each(async (ctx) => {
+    ctx.dir = await mkdtemp(join(tmpdir(), dirPrefix));
+    ctx.lines = [];
+    ctx.stores = [];
+  });
+  s.after.each(async (ctx) => {
+    for (const store of ctx.stores) await store.close();
+    await rm(ctx.dir, { recursive: true, force: true });
+  });
+  return s;
+}
+
+/** Opens a store on the test's directory; it is closed after the test. */
+export async function openStore(ctx: Ctx, segmentBytesMax?: number, onFsync?: (ms: number, records: number) => void): Promise<FileLogStore> {
+  const store = await openFileLogStore({ dir: ctx.dir, logger: captureLogger(ctx.lines), segmentBytesMax, onFsync });
+  ctx.stores.push(store);
+  return store;
+}
