@@ -104,21 +104,6 @@ export async function runTour(steps: readonly TourStep[], cluster: TourCluster, 
   return results;
 }
 
-/** Pids of processes whose command line names `configPath` (the nodes of one test cluster). */
-export function processesOf(configPath: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes(configPath) && cmd.includes('start.js')) pids.push(Number(entry));
-    } catch {
-      // it ended while we looked
-    }
-  }
-  return pids;
-}
-
 export function readmeText(): string {
   return readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
 }

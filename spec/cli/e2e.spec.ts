@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { processesOf } from '../../cli/tour-runner.ts';
-import { ProcessCluster, waitFor } from '../support/process-cluster.ts';
+import { ProcessCluster, processesOf, waitFor } from '../support/process-cluster.ts';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 

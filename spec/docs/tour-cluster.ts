@@ -3,8 +3,8 @@
 // directory that also holds its cluster.config.json (so the CLI, run there, finds it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { processesOf, type TourCluster } from '../../cli/tour-runner.ts';
-import { ProcessCluster, waitFor } from '../support/process-cluster.ts';
+import type { TourCluster } from '../../cli/tour-runner.ts';
+import { ProcessCluster, processesOf, waitFor } from '../support/process-cluster.ts';
 
 export interface LiveTourCluster extends TourCluster {
   readonly layout: ProcessCluster;

@@ -1,25 +1,9 @@
 // `npm start` (runtime/cluster.js): brings up one process per configured node, each answering
 // /ping with its id, and on Ctrl-C (SIGINT) stops every process it started.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ProcessCluster, waitFor } from '../support/process-cluster.ts';
-
-/** Pids of live processes whose command line mentions `needle`. */
-function processesMentioning(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.includes(needle) && cmd.includes('start.js')) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
+import { ProcessCluster, processesOf, waitFor } from '../support/process-cluster.ts';
 
 test('npm start runs one process per node and Ctrl-C leaves none behind', async () => {
   const layout = await ProcessCluster.create({ size: 3 });
@@ -36,14 +20,14 @@ test('npm start runs one process per node and Ctrl-C leaves none behind', async 
       assert.equal(body, { status: 'ok', node_id: n.id });
       assert.ok(out.includes(`http://127.0.0.1:${n.apiPort}`), `address of ${n.id} printed`);
     }
-    assert.is(processesMentioning(layout.configPath).length, 3);
+    assert.is(processesOf(layout.configPath).length, 3);
     const exited = new Promise<number | null>((done) => launcher.on('exit', (code) => done(code)));
     launcher.kill('SIGINT');
     assert.is(await exited, 0);
-    await waitFor(() => (processesMentioning(layout.configPath).length === 0 ? true : undefined), 5000, 'no node process left');
+    await waitFor(() => (processesOf(layout.configPath).length === 0 ? true : undefined), 5000, 'no node process left');
   } finally {
     launcher.kill('SIGKILL');
-    for (const pid of processesMentioning(layout.configPath)) process.kill(pid, 'SIGKILL');
+    for (const pid of processesOf(layout.configPath)) process.kill(pid, 'SIGKILL');
     await layout.destroy();
   }
 });
