@@ -40,6 +40,7 @@ export class ConsensusEngine {
   private reqSeq = 0;
   private readonly reqPrefix: string;
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeLinks: (() => void) | null = null;
   private hlc: Hlc = HLC_ZERO;
   /** Applied index at the last time we asked the ledger for a snapshot. */
   private snapshotAttemptAt = Number.NEGATIVE_INFINITY;
@@ -74,6 +75,9 @@ export class ConsensusEngine {
       this.env.send('ledger', { type: 'ledger.restore', index: meta.index, term: meta.term, data });
     }
     this.unsubscribe = ports.transport.subscribe((from, message) => this.onPeerMessage(from, message));
+    // A dead leader's link drops at once (kill -9 closes its sockets): requests forwarded to it
+    // fail then, and new ones wait for its successor, instead of waiting out proposalTimeoutMs.
+    this.unsubscribeLinks = ports.transport.onLinkState((peer, up) => this.enqueue({ type: 'local.link', peer, up, now: ports.clock.monotonicNow() }));
     // A restarted log-replication finds leader-election already running: keep time flowing.
     if (this.env.lookup('leader-election')) this.ticking = true;
     this.armTimer();
@@ -84,6 +88,8 @@ export class ConsensusEngine {
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeLinks?.();
+    this.unsubscribeLinks = null;
     this.clearTimer();
     const why = failure(ERR.stopped, 'the consensus actor stopped', null, this.env.config.raft.electionTimeoutMsMin);
     for (const w of this.waiters.values()) w(why);

@@ -5,7 +5,7 @@
 // invoked (`npx syncpay` becomes this checkout's runtime/cli.js), and the process pattern of the
 // kill step, which is narrowed to this cluster so a test never kills another cluster's node.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from './delegate.ts';
 

@@ -36,6 +36,11 @@ export interface Config {
     readonly pendingProposalsMax: number;
     readonly uncommittedBytesMax: number;
     readonly proposalTimeoutMs: number;
+    /**
+     * How long a client request arriving while no leader is reachable waits for one (then it is
+     * forwarded, or fails with NO_LEADER). 0: fail at once.
+     */
+    readonly proposalWaitForLeaderMs: number;
     /** Take a snapshot and compact once this many entries follow the last snapshot. */
     readonly snapshotEntriesThreshold: number;
     readonly snapshotChunkBytes: number;
@@ -123,6 +128,7 @@ export const DEFAULT_CONFIG: Config = {
     pendingProposalsMax: 20000,
     uncommittedBytesMax: 64 * 1024 * 1024,
     proposalTimeoutMs: 5000,
+    proposalWaitForLeaderMs: 1000,
     snapshotEntriesThreshold: 100000,
     snapshotChunkBytes: 256 * 1024,
     leaseReads: false,

@@ -72,6 +72,7 @@ export const CONFIG_RULES: Rules = {
     pendingProposalsMax: count(10_000_000),
     uncommittedBytesMax: bytes(),
     proposalTimeoutMs: ms(),
+    proposalWaitForLeaderMs: ms(0),
     snapshotEntriesThreshold: count(1_000_000_000),
     snapshotChunkBytes: bytes(),
     leaseReads: bool,

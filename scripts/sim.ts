@@ -1,9 +1,11 @@
 // The simulator's command line: `npm run sim -- --seeds N [--from S] [--nodes 3|5]
-// [--supervised] [--fault-ms MS]`. Each seed is one randomised run of a whole cluster (faults,
+// [--supervised] [--recorder] [--fault-ms MS]`. Each seed is one randomised run of a whole cluster (faults,
 // then a calm phase that must converge); the run is a pure function of its seed, so a failure
 // prints the seed and the command to replay it. Without --nodes, even seeds run 3 nodes and odd
 // seeds 5. --supervised builds each node with the real supervisor, clock and heartbeat actors
-// and adds actor crashes to the faults.
+// and adds actor crashes to the faults. Proposals are real ledger commands applied by the real
+// ledger actor (acknowledged transfers, hashes and invariants checked); --recorder swaps in the
+// hash-chain stand-in and opaque proposals (consensus only, faster).
 import { formatFailure, runSeed, type FaultKind } from '../spec/harness/cluster.ts';
 
 function arg(name: string, fallback: number | null): number | null {
@@ -26,12 +28,15 @@ if (nodesArg !== null && nodesArg !== 3 && nodesArg !== 5) {
 }
 const faultMs = arg('fault-ms', 3000)!;
 const assembly = process.argv.includes('--supervised') ? ('supervised' as const) : ('minimal' as const);
+const ledger = process.argv.includes('--recorder') ? ('recorder' as const) : ('real' as const);
 
 const faults = new Map<FaultKind, number>();
 let simMs = 0;
 let events = 0;
 let acked = 0;
 let terms = 0;
+let ackedItems = 0;
+let outcomesCompared = 0;
 const started = performance.now();
 const tty = process.stdout.isTTY;
 
@@ -44,7 +49,9 @@ function progress(done: number, seed: number): void {
 for (let k = 0; k < seeds; k++) {
   const seed = from + k;
   const nodes = nodesArg ?? (seed % 2 === 0 ? 3 : 5);
-  const r = await runSeed({ seed, nodes, faultMs, assembly });
+  const r = await runSeed({ seed, nodes, faultMs, assembly, ledger });
+  ackedItems += r.ledgerChecks.ackedItemsChecked;
+  outcomesCompared += r.ledgerChecks.outcomesCompared;
   simMs += r.simMs;
   events += r.events;
   acked += r.acked;
@@ -53,7 +60,7 @@ for (let k = 0; k < seeds; k++) {
   progress(k + 1, seed);
   if (!r.ok) {
     if (tty) process.stdout.write('\n');
-    process.stdout.write(`\nVIOLATION after ${k + 1} runs\n${formatFailure(r, assembly)}\n`);
+    process.stdout.write(`\nVIOLATION after ${k + 1} runs\n${formatFailure(r, assembly, ledger)}\n`);
     process.exit(1);
   }
 }
@@ -62,11 +69,12 @@ if (tty) process.stdout.write('\n');
 const realS = (performance.now() - started) / 1000;
 process.stdout.write(
   [
-    `runs: ${seeds} (seeds ${from}..${from + seeds - 1}, ${nodesArg ?? '3 and 5'} nodes, ${assembly} assembly), no violation`,
+    `runs: ${seeds} (seeds ${from}..${from + seeds - 1}, ${nodesArg ?? '3 and 5'} nodes, ${assembly} assembly, ${ledger === 'real' ? 'real ledger traffic' : 'recorder ledger'}), no violation`,
     `faults injected: ${[...faults.values()].reduce((a, b) => a + b, 0)}`,
     ...[...faults].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `  ${kind.padEnd(18)} ${n}`),
     `simulated time: ${(simMs / 1000).toFixed(1)} s   real time: ${realS.toFixed(1)} s   events: ${events}`,
     `proposals acknowledged: ${acked}   leader terms: ${terms}`,
+    ...(ledger === 'real' ? [`ledger: ${ackedItems} acknowledged items found once on every replica, ${outcomesCompared} replica outcomes compared`] : []),
     '',
   ].join('\n'),
 );

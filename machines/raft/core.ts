@@ -18,7 +18,7 @@ import { ERR, failure, type Effect, type ReplyResult } from './effects.ts';
 import { LogView } from './log-view.ts';
 import { majority, quorumIndex } from './quorum.ts';
 import { termGate } from './term-gate.ts';
-import { ForwardBook, ProposalBook, ReadBook, type PendingProposal } from './requests.ts';
+import { ForwardBook, LeaderWaitBook, ProposalBook, ReadBook, type PendingProposal } from './requests.ts';
 import { chunkAt, SnapshotReceiver, type OutgoingSnapshot } from './snapshot-transfer.ts';
 import { shouldGrantVote } from './vote.ts';
 
@@ -49,7 +49,9 @@ export type RaftInput =
   /** Everything up to (index, term) is on this node's disk. */
   | { readonly type: 'local.persisted'; readonly index: number; readonly term: number }
   /** The ledger's state at `index` (for compaction). */
-  | { readonly type: 'local.snapshot'; readonly index: number; readonly data: string };
+  | { readonly type: 'local.snapshot'; readonly index: number; readonly data: string }
+  /** The transport's link to `peer` came up or went down (sends to a down link are dropped). */
+  | { readonly type: 'local.link'; readonly peer: NodeId; readonly up: boolean; readonly now: number };
 
 type ElectionSnap = SnapshotFrom<typeof leaderElectionMachine>;
 type ReplicationSnap = SnapshotFrom<typeof logReplicationMachine>;
@@ -88,9 +90,12 @@ export class RaftCore {
   private lastLeaderContact = Number.NEGATIVE_INFINITY;
   private lastKnownLeader: NodeId | null = null;
   private recentActive = new Set<NodeId>();
+  /** Peers the transport reported down (and that have not spoken since): nothing we send arrives. */
+  private linksDown = new Set<NodeId>();
 
   private readonly proposals = new ProposalBook();
   private readonly forwarded = new ForwardBook();
+  private readonly waitingForLeader = new LeaderWaitBook();
   private readonly reads = new ReadBook();
   private transfer: Transfer | null = null;
   private outgoing = new Map<NodeId, OutgoingSnapshot>();
@@ -167,7 +172,7 @@ export class RaftCore {
   /** The earliest monotonic time at which a tick has something to do. */
   nextDeadline(): number {
     let d = this.role() === 'leader' ? Math.min(this.heartbeatDeadline, this.checkQuorumDeadline) : this.electionDeadline;
-    d = Math.min(d, this.proposals.firstDeadline(), this.forwarded.firstDeadline(), this.reads.firstDeadline());
+    d = Math.min(d, this.proposals.firstDeadline(), this.forwarded.firstDeadline(), this.reads.firstDeadline(), this.waitingForLeader.firstDeadline());
     if (this.transfer) d = Math.min(d, this.transfer.deadline);
     return d;
   }
@@ -212,7 +217,12 @@ export class RaftCore {
       case 'local.snapshot':
         this.onLocalSnapshot(input.index, input.data);
         break;
+      case 'local.link':
+        this.now = Math.max(this.now, input.now);
+        this.onLinkState(input.peer, input.up);
+        break;
     }
+    if (this.waitingForLeader.size > 0 && this.reachableLeader() !== null) this.releaseWaiting();
     return this.take();
   }
 
@@ -258,6 +268,7 @@ export class RaftCore {
   private elect(ev: ElectionEvent): void {
     const before = this.role();
     const termBefore = this.term();
+    const leaderBefore = this.leader();
     const [next, actions] = transition(leaderElectionMachine, this.election, ev);
     this.election = next;
     for (const a of actions) {
@@ -283,6 +294,7 @@ export class RaftCore {
     const after = this.role();
     if (this.leader() !== null) this.lastKnownLeader = this.leader();
     if (after !== before || this.term() !== termBefore) this.onRoleChange(before, after, termBefore);
+    if (this.leader() !== leaderBefore) this.failForwarded(this.forwarded.takeNotTo(this.leader()), `leader ${leaderBefore ?? 'none'} was replaced (now ${this.leader() ?? 'none'}, term ${this.term()})`);
   }
 
   private replicate(ev: ReplicationEvent): void {
@@ -400,6 +412,10 @@ export class RaftCore {
     for (const reqId of this.forwarded.takeExpired(this.now)) {
       this.reply(reqId, failure(ERR.timeout, 'the leader did not answer in time', leader, 0));
     }
+    for (const w of this.waitingForLeader.takeExpired(this.now)) {
+      const known = leader ?? this.lastKnownLeader;
+      this.reply(w.reqId, failure(ERR.noLeader, `no reachable leader within ${this.cfg.proposalWaitForLeaderMs} ms (role ${this.role()}, term ${this.term()}, last known leader ${known ?? 'none'})`, known, this.cfg.heartbeatIntervalMs));
+    }
     for (const r of this.reads.takeExpired(this.now)) {
       this.answerRead(r.reqId, r.origin, failure(ERR.timeout, 'the read could not be confirmed in time', leader, 0));
     }
@@ -409,6 +425,8 @@ export class RaftCore {
 
   private onMessage(from: NodeId, msg: RaftMessage): void {
     if (from === this.self || !this.voters.includes(from)) return;
+    // Links carry both directions (one socket per pair): hearing from a peer means it is up again.
+    this.linksDown.delete(from);
     const verdict = termGate({ term: this.term(), inLease: this.inLease() }, from, msg);
     if (verdict.kind === 'ignore') return;
     if (verdict.kind === 'reject') {
@@ -739,18 +757,12 @@ export class RaftCore {
     };
     const role = this.role();
     if (role !== 'leader') {
-      const leader = this.leader();
-      if (origin !== null || leader === null) {
-        const known = leader ?? this.lastKnownLeader;
+      if (origin !== null || !this.mayWaitForLeader()) {
+        const known = this.leader() ?? this.lastKnownLeader;
         answer(failure(ERR.noLeader, `no leader is known (role ${role}, term ${this.term()}, last known leader ${known ?? 'none'})`, known, this.cfg.electionTimeoutMsMin));
         return;
       }
-      if (this.forwarded.size >= this.cfg.pendingProposalsMax) {
-        answer(failure(ERR.overloaded, 'too many requests forwarded to the leader', leader, this.cfg.heartbeatIntervalMs));
-        return;
-      }
-      this.forwarded.add(reqId, this.now + this.cfg.proposalTimeoutMs);
-      this.send(leader, { type: 'peer.propose', term: this.term(), reqId, data });
+      this.forwardOrWait(reqId, 'propose', data);
       return;
     }
     if (this.transfer) {
@@ -770,6 +782,74 @@ export class RaftCore {
     if (this.peers.length === 0) this.maybeCommit();
   }
 
+  /** A leader we can reach, if any: ourselves, or the leader we follow while its link is up. */
+  private reachableLeader(): NodeId | null {
+    if (this.role() === 'leader') return this.self;
+    const leader = this.leader();
+    return leader !== null && !this.linksDown.has(leader) ? leader : null;
+  }
+
+  /** False when no leader is reachable and requests may not wait for one (they fail at once). */
+  private mayWaitForLeader(): boolean {
+    return this.reachableLeader() !== null || this.cfg.proposalWaitForLeaderMs > 0;
+  }
+
+  /**
+   * A local request on a node that does not lead: send it to the leader, or, while none is
+   * reachable, hold it until one is (or until the wait runs out). A known leader behind a down
+   * link counts as none: it is most likely dead, and its successor is what the request needs.
+   */
+  private forwardOrWait(reqId: string, kind: 'propose' | 'read', data: string): void {
+    if (this.forwarded.size + this.waitingForLeader.size >= this.cfg.pendingProposalsMax) {
+      this.reply(reqId, failure(ERR.overloaded, 'too many requests forwarded to the leader or waiting for one', this.leader(), this.cfg.heartbeatIntervalMs));
+      return;
+    }
+    const leader = this.reachableLeader();
+    if (leader === null) {
+      this.waitingForLeader.add({ reqId, kind, data, deadline: this.now + this.cfg.proposalWaitForLeaderMs });
+      return;
+    }
+    this.forwarded.add(reqId, leader, this.now + this.cfg.proposalTimeoutMs);
+    if (kind === 'propose') this.send(leader, { type: 'peer.propose', term: this.term(), reqId, data });
+    else this.send(leader, { type: 'peer.readIndex', term: this.term(), reqId });
+  }
+
+  /** A leader became reachable: the held requests go to it (or are served here if it is us). */
+  private releaseWaiting(): void {
+    for (const w of this.waitingForLeader.takeAll()) {
+      if (this.role() === 'leader') {
+        if (w.kind === 'propose') this.onPropose(w.reqId, w.data, null);
+        else this.onReadIndex(w.reqId, null);
+      } else {
+        this.forwardOrWait(w.reqId, w.kind, w.data);
+      }
+    }
+  }
+
+  /**
+   * Forwarded requests whose answer can no longer come (that leader was replaced, or our link to
+   * it dropped) fail now rather than at their deadline. The leader may have appended a proposal
+   * before it went, so the outcome is unknown: LEADER_CHANGED, retryable with the same key.
+   */
+  private failForwarded(reqIds: readonly string[], why: string): void {
+    if (reqIds.length === 0) return;
+    const leader = this.leader() ?? this.lastKnownLeader;
+    for (const reqId of reqIds) {
+      this.reply(reqId, failure(ERR.leaderChanged, `${why}; its answer will not come (a forwarded proposal may still commit)`, leader, this.cfg.heartbeatIntervalMs));
+    }
+    this.trace('forwarded.failed', { count: reqIds.length, reason: why });
+  }
+
+  private onLinkState(peer: NodeId, up: boolean): void {
+    if (peer === this.self || !this.voters.includes(peer)) return;
+    if (up) {
+      this.linksDown.delete(peer);
+      return;
+    }
+    this.linksDown.add(peer);
+    this.failForwarded(this.forwarded.takeTo(peer), `the link to leader ${peer} went down`);
+  }
+
   private answerProposal(p: PendingProposal, result: ReplyResult): void {
     if (p.origin === null) this.reply(p.reqId, result);
     else this.send(p.origin, { type: 'peer.proposeReply', term: this.term(), reqId: p.reqId, result: result as never });
@@ -782,14 +862,12 @@ export class RaftCore {
 
   private onReadIndex(reqId: string, origin: NodeId | null): void {
     if (this.role() !== 'leader') {
-      const leader = this.leader();
-      if (origin !== null || leader === null) {
-        const known = leader ?? this.lastKnownLeader;
+      if (origin !== null || !this.mayWaitForLeader()) {
+        const known = this.leader() ?? this.lastKnownLeader;
         this.answerRead(reqId, origin, failure(ERR.noLeader, `no leader is known (role ${this.role()}, last known leader ${known ?? 'none'})`, known, this.cfg.electionTimeoutMsMin));
         return;
       }
-      this.forwarded.add(reqId, this.now + this.cfg.proposalTimeoutMs);
-      this.send(leader, { type: 'peer.readIndex', term: this.term(), reqId });
+      this.forwardOrWait(reqId, 'read', '');
       return;
     }
     const deadline = this.now + this.cfg.proposalTimeoutMs;

@@ -1,8 +1,9 @@
 // Bookkeeping for client requests in flight, kept apart from the protocol rules: the leader's
 // proposals waiting to commit (with the uncommitted-bytes budget), the request ids a follower
-// forwarded to its leader, and ReadIndex rounds waiting for a heartbeat quorum. Each book answers
-// "what is done" or "what has expired"; the core turns those into replies and messages. Deadlines
-// are monotonic milliseconds; every book is kept in deadline order because the timeout is fixed.
+// forwarded to its leader, requests held until a leader is known, and ReadIndex rounds waiting
+// for a heartbeat quorum. Each book answers "what is done" or "what has expired"; the core turns
+// those into replies and messages. Deadlines are monotonic milliseconds; every book is kept in
+// deadline order because each of its timeouts is fixed.
 import type { NodeId } from '../types.ts';
 
 export interface PendingProposal {
@@ -63,36 +64,101 @@ export class ProposalBook {
   }
 }
 
-/** Request ids a follower forwarded to its leader (proposals and reads), awaiting its answer. */
+/**
+ * Request ids a follower forwarded to its leader (proposals and reads), awaiting its answer. Each
+ * remembers which leader it went to: once that node is no longer our leader (or our link to it
+ * dropped) its answer may never come, and the caller should hear so at once, not at the deadline.
+ */
 export class ForwardBook {
-  private readonly deadlines = new Map<string, number>();
+  private readonly waiting = new Map<string, { readonly to: NodeId; readonly deadline: number }>();
 
   get size(): number {
-    return this.deadlines.size;
+    return this.waiting.size;
   }
 
-  add(reqId: string, deadline: number): void {
-    this.deadlines.set(reqId, deadline);
+  add(reqId: string, to: NodeId, deadline: number): void {
+    this.waiting.set(reqId, { to, deadline });
   }
 
   /** True when `reqId` was waiting (and is no longer). */
   take(reqId: string): boolean {
-    return this.deadlines.delete(reqId);
+    return this.waiting.delete(reqId);
+  }
+
+  /** Ids forwarded to any node other than `leader` (all of them when it is null), removed. */
+  takeNotTo(leader: NodeId | null): string[] {
+    return this.takeIf((f) => f.to !== leader, false);
+  }
+
+  /** Ids forwarded to `peer`, removed. */
+  takeTo(peer: NodeId): string[] {
+    return this.takeIf((f) => f.to === peer, false);
   }
 
   takeExpired(now: number): string[] {
+    return this.takeIf((f) => f.deadline <= now, true);
+  }
+
+  firstDeadline(): number {
+    const first = this.waiting.values().next();
+    return first.done ? Number.POSITIVE_INFINITY : first.value.deadline;
+  }
+
+  /** With `ordered`, stop at the first miss (entries are in deadline order). */
+  private takeIf(pred: (f: { readonly to: NodeId; readonly deadline: number }) => boolean, ordered: boolean): string[] {
     const out: string[] = [];
-    for (const [reqId, deadline] of this.deadlines) {
-      if (deadline > now) break;
-      this.deadlines.delete(reqId);
+    for (const [reqId, f] of this.waiting) {
+      if (!pred(f)) {
+        if (ordered) break;
+        continue;
+      }
+      this.waiting.delete(reqId);
       out.push(reqId);
     }
     return out;
   }
+}
+
+export interface LeaderWait {
+  readonly reqId: string;
+  readonly kind: 'propose' | 'read';
+  /** The command, for a proposal ('' for a read). */
+  readonly data: string;
+  /** Give up (NO_LEADER) at this time if still no leader is reachable. */
+  readonly deadline: number;
+}
+
+/**
+ * Local client requests that arrived while no leader was reachable (between a leader's death and
+ * its successor's election). They are held, briefly, and then handed to whichever leader emerges:
+ * a client that waits sees a slow write instead of a failure. Nothing here was sent anywhere, so
+ * giving up is a clean "not done".
+ */
+export class LeaderWaitBook {
+  private queue: LeaderWait[] = [];
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  add(w: LeaderWait): void {
+    this.queue.push(w);
+  }
+
+  takeAll(): LeaderWait[] {
+    const out = this.queue;
+    this.queue = [];
+    return out;
+  }
+
+  takeExpired(now: number): LeaderWait[] {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.deadline <= now) n++;
+    return n === 0 ? [] : this.queue.splice(0, n);
+  }
 
   firstDeadline(): number {
-    const first = this.deadlines.values().next();
-    return first.done ? Number.POSITIVE_INFINITY : first.value;
+    return this.queue[0]?.deadline ?? Number.POSITIVE_INFINITY;
   }
 }
 

@@ -3,8 +3,10 @@
 // state machine safety, plus "no committed entry is ever lost or changed" (against a history of
 // everything any node ever reported committed) and "every acknowledged proposal is committed at
 // the position it was acknowledged with". A broken property throws a SafetyViolation naming it.
+import type { EntryOutcome } from '../../machines/ledger/types.ts';
 import type { RaftCore } from '../../machines/raft/core.ts';
 import type { LogEntry, NodeId } from '../../machines/types.ts';
+import type { CheckedLedger, LedgerChecks } from './ledger-checks.ts';
 import type { ApplyObserver } from './recorder-ledger.ts';
 
 export class SafetyViolation extends Error {
@@ -31,6 +33,8 @@ export interface CheckedNode {
   readonly id: NodeId;
   /** The node's Raft core, or null while it is down. */
   core(): RaftCore | null;
+  /** The node's real ledger, when it runs one (the recorder stand-in has none to inspect). */
+  ledgerState?: CheckedLedger['ledgerState'];
 }
 
 export class Checkers implements ApplyObserver {
@@ -47,6 +51,8 @@ export class Checkers implements ApplyObserver {
   checks = 0;
   /** How often each rule was actually exercised (a spec asserts they were). */
   readonly exercised = { electionSafety: 0, leaderCompleteness: 0, appendOnly: 0, logMatching: 0, stateMachine: 0, committed: 0 };
+  /** Checks on real ledger outcomes and final ledger states (absent: nobody runs a real ledger). */
+  ledger: LedgerChecks | null = null;
 
   // ---- after every event --------------------------------------------------------------------
 
@@ -138,7 +144,7 @@ export class Checkers implements ApplyObserver {
 
   // ---- state machine safety (from the ledgers) ----------------------------------------------
 
-  onApply(node: NodeId, entry: LogEntry, hash: string): void {
+  onApply(node: NodeId, entry: LogEntry, hash: string, outcome?: EntryOutcome): void {
     this.appliedCount++;
     this.exercised.stateMachine++;
     const c = this.history.get(entry.index);
@@ -147,6 +153,7 @@ export class Checkers implements ApplyObserver {
     }
     if (!c) this.history.set(entry.index, { term: entry.term, data: entry.data, kind: entry.kind, commitTerm: Number.POSITIVE_INFINITY });
     this.compareHash(node, entry.index, hash);
+    if (outcome !== undefined) this.ledger?.onOutcome(node, entry, outcome);
   }
 
   onRestore(node: NodeId, index: number, hash: string): void {
@@ -167,6 +174,7 @@ export class Checkers implements ApplyObserver {
 
   onAcknowledged(index: number, term: number, data: string): void {
     this.acked.push({ index, term, data });
+    this.ledger?.onAcknowledged(index, term, data);
     this.checkAck(index, term, data, false);
   }
 
@@ -230,6 +238,7 @@ export class Checkers implements ApplyObserver {
       if (core && core.role() === 'leader') this.checkLeaderCompleteness(n.id, core);
     }
     for (const a of this.acked) this.checkAck(a.index, a.term, a.data, true);
+    this.ledger?.final(nodes.map((n) => ({ id: n.id, ledgerState: () => n.ledgerState?.() ?? null })));
   }
 
   ackedCount(): number {

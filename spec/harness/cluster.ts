@@ -2,15 +2,19 @@
 // event queue, one network, one disk per node), driven by one seeded PRNG, checked after every
 // event. Specs script it step by step (partition, crash, run for a while, assert); `runSeed`
 // drives a whole randomised run: a faulty phase, then a calm phase in which liveness must hold.
+// Proposals are real ledger commands (LedgerTraffic) applied by the real ledger actor, unless a
+// spec asks for the recorder stand-in to propose opaque strings of its own.
 import type { ConsensusApi } from '../../actors/apis.ts';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
 import type { ProposeResult } from '../../machines/raft/effects.ts';
 import type { NodeId } from '../../machines/types.ts';
+import { LedgerTraffic } from '../ledger/traffic.ts';
 import { Checkers, SafetyViolation } from './checkers.ts';
+import { LedgerChecks } from './ledger-checks.ts';
 import { createPrng, type Prng } from './prng.ts';
 import { Scheduler } from './scheduler.ts';
 import { CALM_NETWORK, SimNetwork, type NetworkFaults } from './sim-network.ts';
-import { SimNode, type Assembly } from './sim-node.ts';
+import { SimNode, type Assembly, type LedgerKind } from './sim-node.ts';
 import { SimDisk } from './sim-storage.ts';
 
 export interface ClusterOptions {
@@ -23,6 +27,8 @@ export interface ClusterOptions {
   readonly logMatchEvery?: number;
   /** How nodes are assembled (default `minimal`; `supervised` runs the real supervisor). */
   readonly assembly?: Assembly;
+  /** Which ledger applies entries (default `real`: proposals are encoded ledger commands). */
+  readonly ledger?: LedgerKind;
 }
 
 export const SIM_RAFT: Partial<Config['raft']> = {
@@ -33,6 +39,15 @@ export const SIM_RAFT: Partial<Config['raft']> = {
   appendsInFlightMax: 4,
   proposalTimeoutMs: 1500,
   leaderTransferTimeoutMs: 600,
+};
+
+/**
+ * A real ledger's snapshot is the whole serialised ledger (tens of kilobytes after a run), not
+ * the recorder's hundred bytes: chunks sized for the recorder would turn one InstallSnapshot into
+ * thousands of messages. These still split it into many chunks, so chunking stays exercised.
+ */
+export const SIM_LEDGER_RAFT: Partial<Config['raft']> = {
+  snapshotChunkBytes: 2048,
 };
 
 export type FaultKind =
@@ -57,6 +72,11 @@ export class Cluster {
   readonly ids: NodeId[];
   readonly config: Config;
   readonly assembly: Assembly;
+  readonly ledgerKind: LedgerKind;
+  /** The client traffic, drawn from a PRNG stream of its own (derived from the seed). */
+  readonly traffic: LedgerTraffic;
+  /** Set once the opening command (limited accounts) was acknowledged. */
+  opened = false;
   readonly faults = new Map<FaultKind, number>();
   violation: SafetyViolation | null = null;
   private readonly ring: string[] = [];
@@ -73,10 +93,13 @@ export class Cluster {
 
   constructor(opts: ClusterOptions) {
     const n = opts.nodes ?? 3;
+    this.ledgerKind = opts.ledger ?? 'real';
     this.prng = createPrng(opts.seed);
     this.ringMax = opts.traceLines ?? 60;
     this.logMatchEvery = opts.logMatchEvery ?? 64;
     this.assembly = opts.assembly ?? 'minimal';
+    this.traffic = new LedgerTraffic(createPrng((opts.seed ^ 0x5eed1ed9) >>> 0));
+    if (this.ledgerKind === 'real') this.checkers.ledger = new LedgerChecks();
     this.ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     this.config = {
       ...DEFAULT_CONFIG,
@@ -84,7 +107,10 @@ export class Cluster {
         ...DEFAULT_CONFIG.cluster,
         nodes: this.ids.map((id, i) => ({ id, host: '127.0.0.1', apiPort: 5000 + i, peerPort: 5100 + i })),
       },
-      raft: { ...DEFAULT_CONFIG.raft, ...SIM_RAFT, ...(opts.raft ?? {}) },
+      raft: { ...DEFAULT_CONFIG.raft, ...SIM_RAFT, ...(this.ledgerKind === 'real' ? SIM_LEDGER_RAFT : {}), ...(opts.raft ?? {}) },
+      // A run applies a few hundred entries: a ring of 64 k outcomes per (re)started ledger would
+      // only cost allocation and garbage collection.
+      ledger: { ...DEFAULT_CONFIG.ledger, recentOutcomesMax: 1024 },
     };
     this.net = new SimNetwork(this.sched, this.prng.fork(), this.ids, (l) => this.log(l));
     this.diskPrng = this.prng.fork();
@@ -113,8 +139,10 @@ export class Cluster {
         prng: this.prng.fork(),
         clockRate: 0.98 + this.prng.next() * 0.04,
         assembly: this.assembly,
+        ledger: this.ledgerKind,
         log: (l) => this.log(l),
         onFail: (node, err) => {
+          if (err instanceof SafetyViolation) this.violation ??= err;
           this.violation ??= new SafetyViolation('actor failure', `${node}: ${err instanceof Error ? err.message : String(err)}`);
         },
       });
@@ -227,10 +255,15 @@ export class Cluster {
     });
   }
 
+  /** The next client command: an encoded ledger command, or an opaque string for the recorder. */
+  command(): string {
+    return this.ledgerKind === 'real' ? this.traffic.next() : `p${++this.proposalSeq}`;
+  }
+
   /** Propose `data` through node `id`; acknowledged results are checked against the history. */
   propose(id: NodeId, data?: string): Promise<ProposeResult> {
     const api = this.api(id);
-    const payload = data ?? `p${++this.proposalSeq}`;
+    const payload = data ?? this.command();
     if (!api) return Promise.resolve({ ok: false, code: 'SIM_NODE_DOWN', detail: id, leader: null, retryAfterMs: 0 });
     this.outstanding++;
     return api.propose(payload).then((r) => {
@@ -258,7 +291,7 @@ export class Cluster {
     return true;
   }
 
-  /** Converged: one leader, every node up, and every log committed and applied to the same point. */
+  /** Converged: one leader, every node up, every log committed and every ledger applied to the same point. */
   converged(): boolean {
     const leader = this.leader();
     if (!leader) return false;
@@ -267,6 +300,10 @@ export class Cluster {
       const c = n.core();
       if (!c) return false;
       if (c.commitIndex() !== lc.log.lastIndex() || c.appliedIndex() !== lc.log.lastIndex()) return false;
+      // The core counts an entry applied when it hands it over; the ledger gets it after the
+      // entry's fsync. Settled means the ledgers hold it too.
+      const ledger = n.ledger();
+      if (ledger && ledger.api.appliedIndex() !== lc.log.lastIndex()) return false;
     }
     return true;
   }
@@ -365,6 +402,7 @@ export class Cluster {
 
   /** Keep a stream of proposals flowing through random live nodes. */
   startWorkload(untilMs: number, gapMsMax = 40): void {
+    if (this.ledgerKind === 'real') this.openAccounts(untilMs);
     const tick = (): void => {
       if (this.sched.now() >= untilMs || this.violation) return;
       const up = this.nodes.filter((n) => n.isUp());
@@ -372,6 +410,26 @@ export class Cluster {
       this.sched.after(this.prng.int(2, gapMsMax), tick);
     };
     this.sched.after(1, tick);
+  }
+
+  /**
+   * Propose the opening command (the overdraft-limited accounts) through random live nodes until
+   * one attempt is acknowledged, as a client retrying under one Idempotency-Key would. Transfers
+   * that commit before it open those accounts without limits: that is a valid history too.
+   */
+  openAccounts(untilMs: number): void {
+    const opening = this.traffic.opening();
+    const attempt = (): void => {
+      if (this.opened || this.sched.now() >= untilMs || this.violation) return;
+      const up = this.nodes.filter((n) => n.isUp());
+      if (up.length > 0) {
+        void this.propose(this.prng.pick(up).id, opening).then((r) => {
+          if (r.ok) this.opened = true;
+        });
+      }
+      this.sched.after(this.prng.int(50, 150), attempt);
+    };
+    this.sched.after(1, attempt);
   }
 
   /** Calm everything: heal the network, stop losses, restart every crashed node. */
@@ -392,6 +450,7 @@ export interface SeedOptions {
   readonly livenessMs?: number;
   readonly faultGapMs?: readonly [number, number];
   readonly assembly?: Assembly;
+  readonly ledger?: LedgerKind;
 }
 
 export interface SeedResult {
@@ -408,6 +467,10 @@ export interface SeedResult {
   readonly terms: number;
   /** How often each safety rule was checked against live state during the run. */
   readonly exercised: Readonly<Record<string, number>>;
+  /** The settled ledger's hash and applied index (null with the recorder or if nothing settled). */
+  readonly ledgerHash: { readonly hash: string; readonly appliedIndex: number } | null;
+  /** Real-ledger checks performed (all zero with the recorder). */
+  readonly ledgerChecks: Readonly<LedgerChecks['counts']>;
 }
 
 /** One randomised run: a pure function of its seed. */
@@ -416,7 +479,7 @@ export async function runSeed(opts: SeedOptions): Promise<SeedResult> {
   const faultMs = opts.faultMs ?? 3000;
   const livenessMs = opts.livenessMs ?? 8000;
   const [gapMin, gapMax] = opts.faultGapMs ?? [100, 600];
-  const c = new Cluster({ seed: opts.seed, nodes, assembly: opts.assembly });
+  const c = new Cluster({ seed: opts.seed, nodes, assembly: opts.assembly, ledger: opts.ledger });
   let violation: string | null = null;
   try {
     c.net.faults = c.randomNetwork();
@@ -436,9 +499,11 @@ export async function runSeed(opts: SeedOptions): Promise<SeedResult> {
       // Liveness: a leader emerges and fresh proposals commit within the bound.
       const probes: Array<Promise<ProposeResult>> = [];
       const probe = async (k: number): Promise<ProposeResult> => {
+        // A real client retries the very same command: its transfer id keeps the retry harmless.
+        const data = c.ledgerKind === 'real' ? c.command() : `live${k}`;
         for (;;) {
           const target = c.leader() ?? c.prng.pick(c.ids);
-          const r = await c.propose(target, `live${k}`);
+          const r = await c.propose(target, data);
           if (r.ok || c.sched.now() - start > livenessMs || c.violation) return r;
           await new Promise<void>((resolve) => c.sched.after(Math.max(10, r.retryAfterMs / 4), resolve));
         }
@@ -475,16 +540,18 @@ export async function runSeed(opts: SeedOptions): Promise<SeedResult> {
     committed: c.checkers.history.size,
     terms: c.checkers.leaders.size,
     exercised: { ...c.checkers.exercised },
+    ledgerHash: c.nodes.map((n) => n.ledger()?.api.ledgerHash() ?? null).find((h) => h !== null) ?? null,
+    ledgerChecks: { ...(c.checkers.ledger?.counts ?? { outcomesCompared: 0, ackedItemsChecked: 0, ledgersChecked: 0 }) },
   };
   c.shutdown();
   return result;
 }
 
 /** A readable account of a failed run. */
-export function formatFailure(r: SeedResult, assembly: Assembly = 'minimal'): string {
+export function formatFailure(r: SeedResult, assembly: Assembly = 'minimal', ledger: LedgerKind = 'real'): string {
   return [
     `seed ${r.seed} (${r.nodes} nodes) violated ${r.violation}`,
-    `replay: npm run sim -- --seeds 1 --from ${r.seed} --nodes ${r.nodes}${assembly === 'supervised' ? ' --supervised' : ''}`,
+    `replay: npm run sim -- --seeds 1 --from ${r.seed} --nodes ${r.nodes}${assembly === 'supervised' ? ' --supervised' : ''}${ledger === 'recorder' ? ' --recorder' : ''}`,
     'last events:',
     ...r.trace.map((l) => `  ${l}`),
   ].join('\n');

@@ -5,12 +5,14 @@
 import { setup } from 'xstate';
 import type { ActorDescription, ActorEnv, ActorEvent, NodeActor } from '../../actors/actor.ts';
 import type { ConsensusApi, LedgerApi } from '../../actors/apis.ts';
+import type { EntryOutcome } from '../../machines/ledger/types.ts';
 import type { LogEntry, NodeId } from '../../machines/types.ts';
 
 export const recorderLedgerMachine = setup({}).createMachine({ id: 'recorder-ledger' });
 
 export interface ApplyObserver {
-  onApply(node: NodeId, entry: LogEntry, hash: string): void;
+  /** `outcome` comes only from the real ledger. */
+  onApply(node: NodeId, entry: LogEntry, hash: string, outcome?: EntryOutcome): void;
   onRestore(node: NodeId, index: number, hash: string): void;
   onLedgerFault(node: NodeId, message: string): void;
 }

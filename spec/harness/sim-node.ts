@@ -1,17 +1,20 @@
 // One node of the simulated cluster across its incarnations: its disk survives crashes, while
 // each start builds fresh ports (a new clock, a new transport endpoint, a new LogStore handle)
 // and fresh actors, exactly as a restarted process would. The actors are the real consensus
-// actors; the ledger is the recorder stand-in unless the caller supplies another assembly.
+// actors, and so is the ledger (with the checkers as its observer and invariants checked after
+// every apply) unless a spec asks for the recorder stand-in to propose opaque strings.
 import type { ActorDescription, ActorEnv, ActorEvent, NodeActor } from '../../actors/actor.ts';
 import type { Logger, Ports, TraceEvent } from '../../actors/ports.ts';
 import { defaultFactories } from '../../actors/factories.ts';
+import { createLedgerActorWith, type LedgerActor, type LedgerObserver } from '../../actors/ledger.actor.ts';
 import { LeaderElectionActor } from '../../actors/leader-election.actor.ts';
 import { LogReplicationActor } from '../../actors/log-replication.actor.ts';
 import { Supervisor } from '../../actors/supervisor.ts';
 import { ACTOR_IDS } from '../../machines/types.ts';
 import type { Config } from '../../machines/config.ts';
 import type { RaftCore } from '../../machines/raft/core.ts';
-import type { ActorId, NodeId } from '../../machines/types.ts';
+import type { ActorId, LogEntry, NodeId } from '../../machines/types.ts';
+import type { EntryOutcome } from '../../machines/ledger/types.ts';
 import type { Checkers } from './checkers.ts';
 import type { Prng } from './prng.ts';
 import { RecorderLedger } from './recorder-ledger.ts';
@@ -38,11 +41,16 @@ interface Incarnation {
 }
 
 /**
- * How a node is put together. `minimal`: the two consensus actors and the recorder ledger, wired
- * directly. `supervised`: the real supervisor with the real clock, heartbeat and consensus actors
- * (the recorder still stands in for the ledger, whose commands the simulator does not speak).
+ * How a node is put together. `minimal`: the two consensus actors and the ledger, wired directly.
+ * `supervised`: the real supervisor with the real clock, heartbeat, consensus and ledger actors.
  */
 export type Assembly = 'minimal' | 'supervised';
+
+/**
+ * Which ledger applies committed entries. `real`: the ledger actor, fed encoded ledger commands.
+ * `recorder`: the hash-chain stand-in, for specs that propose opaque strings and assert on them.
+ */
+export type LedgerKind = 'real' | 'recorder';
 
 export interface SimNodeDeps {
   readonly sched: Scheduler;
@@ -57,6 +65,7 @@ export interface SimNodeDeps {
   readonly onFail: (node: NodeId, error: unknown) => void;
   readonly onTrace?: (node: NodeId, event: TraceEvent) => void;
   readonly assembly?: Assembly;
+  readonly ledger?: LedgerKind;
 }
 
 export class SimNode {
@@ -85,6 +94,48 @@ export class SimNode {
 
   logReplication(): LogReplicationActor | undefined {
     return this.actor<LogReplicationActor>('log-replication');
+  }
+
+  /** The real ledger actor while the node is up (undefined with the recorder stand-in). */
+  ledger(): LedgerActor | undefined {
+    if ((this.deps.ledger ?? 'real') !== 'real') return undefined;
+    const a = this.actor<LedgerActor>('ledger');
+    return a && typeof (a as Partial<LedgerActor>).state === 'function' ? a : undefined;
+  }
+
+  /** What the final ledger checks read: the live state, its applied index and its hash. */
+  ledgerState(): { state: ReturnType<LedgerActor['state']>; appliedIndex: number; hash: string } | null {
+    const l = this.ledger();
+    if (!l) return null;
+    const { hash, appliedIndex } = l.api.ledgerHash();
+    return { state: l.state(), appliedIndex, hash };
+  }
+
+  /**
+   * The checkers as the ledger actor's observer. A violation they raise is reported to the
+   * cluster (which stops the run) instead of being thrown through the actor, whose caller here is
+   * a microtask with nobody to catch it.
+   */
+  private observer(): LedgerObserver {
+    const d = this.deps;
+    const guard = (call: () => void): void => {
+      try {
+        call();
+      } catch (err) {
+        d.onFail(this.id, err);
+      }
+    };
+    return {
+      onApply: (node: NodeId, entry: LogEntry, hash: string, outcome: EntryOutcome) => guard(() => d.checkers.onApply(node, entry, hash, outcome)),
+      onRestore: (node: NodeId, index: number, hash: string) => guard(() => d.checkers.onRestore(node, index, hash)),
+      onLedgerFault: (node: NodeId, message: string) => guard(() => d.checkers.onLedgerFault(node, message)),
+    };
+  }
+
+  private ledgerFactory(): (env: ActorEnv) => NodeActor {
+    const d = this.deps;
+    if ((d.ledger ?? 'real') === 'recorder') return (env) => new RecorderLedger(env, d.checkers);
+    return createLedgerActorWith({ observer: this.observer(), checkInvariants: true });
   }
 
   /** Crash one actor as a failed assertion would (supervised assembly only). */
@@ -130,12 +181,11 @@ export class SimNode {
       },
     };
     if (d.assembly === 'supervised') {
-      const recorder = (env: ActorEnv): NodeActor => new RecorderLedger(env, d.checkers);
       const supervisor = new Supervisor({
         nodeId: this.id,
         config: d.config,
         ports,
-        factories: { ...defaultFactories, ledger: recorder },
+        factories: { ...defaultFactories, ledger: this.ledgerFactory() },
         order: ACTOR_IDS,
         onEscalate: (reason) => d.log(`${this.id} supervisor escalated: ${reason}`),
       });
@@ -159,7 +209,7 @@ export class SimNode {
       lookup: <A extends NodeActor = NodeActor>(id: ActorId) => (incRef && !incRef.dead ? (actors.get(id) as A | undefined) : undefined),
       fail: (error: unknown) => d.onFail(this.id, error),
     };
-    const ledger = new RecorderLedger(env, d.checkers);
+    const ledger = this.ledgerFactory()(env);
     const logRep = new LogReplicationActor(env);
     const election = new LeaderElectionActor(env);
     incRef = { clock, actors, supervisor: null, dead: false };

@@ -23,6 +23,9 @@ interface Rig {
   toLedger: ActorEvent[];
   lines: CapturedLine[];
   subscribers: () => number;
+  /** The transport reports a link change to whoever listens. */
+  linkState: (peer: string, up: boolean) => void;
+  linkSubscribers: () => number;
   actors: Map<ActorId, NodeActor>;
 }
 
@@ -32,6 +35,7 @@ function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null },
   const toLedger: ActorEvent[] = [];
   const lines: CapturedLine[] = [];
   const handlers = new Set<(from: string, m: PeerMessage) => void>();
+  const linkHandlers = new Set<(peer: string, up: boolean) => void>();
   const hold = (what: string): Promise<void> => new Promise((resolve) => held.push({ what, release: resolve }));
   const store: LogStore = {
     load: async () => recovered,
@@ -71,7 +75,7 @@ function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null },
         self: 'a',
         send: (to, message) => (sent.push({ to, message }), true),
         subscribe: (h) => (handlers.add(h), () => void handlers.delete(h)),
-        onLinkState: () => () => {},
+        onLinkState: (h) => (linkHandlers.add(h), () => void linkHandlers.delete(h)),
         connectedPeers: () => ['b', 'c'],
       },
       logStore: store,
@@ -100,6 +104,10 @@ function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null },
       for (const h of [...handlers]) h(from, m as unknown as PeerMessage);
     },
     subscribers: () => handlers.size,
+    linkState: (peer, up) => {
+      for (const h of [...linkHandlers]) h(peer, up);
+    },
+    linkSubscribers: () => linkHandlers.size,
   };
 }
 
@@ -178,9 +186,38 @@ test('stop unsubscribes from the transport and fails what is still waiting', asy
   assert.equal(r.sent.filter((s) => s.message.type === 'peer.propose').length, 1, 'forwarded to the leader');
   await lr.stop();
   assert.is(r.subscribers(), 0);
+  assert.is(r.linkSubscribers(), 0, 'nor listens to link changes');
   const result = await pending;
   assert.is(result.ok, false);
   if (!result.ok) assert.is(result.code, 'SYNCPAY_ERR_STOPPED');
+});
+
+test('the link to the leader going down fails a forwarded proposal at once; the next one waits for a leader', async () => {
+  const r = rig();
+  const lr = await boot(r);
+  assert.is(r.linkSubscribers(), 1);
+  r.deliver('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 });
+  await settle();
+  const pending = lr.api.propose('pay');
+  await settle();
+  assert.equal(r.sent.filter((s) => s.message.type === 'peer.propose').map((s) => s.to), ['b']);
+  r.linkState('b', false);
+  const result = await pending; // no time passes: the answer does not wait for any timer
+  assert.is(result.ok, false);
+  if (!result.ok) assert.is(result.code, 'SYNCPAY_ERR_LEADER_CHANGED');
+  let answered = false;
+  const next = lr.api.propose('pay again').then((x) => ((answered = true), x));
+  await settle();
+  assert.not.ok(answered, 'held while no leader is reachable');
+  assert.equal(r.sent.filter((s) => s.message.type === 'peer.propose').length, 1, 'and not sent into the dead link');
+  r.linkState('b', true);
+  await settle();
+  const forwarded = r.sent.filter((s) => s.message.type === 'peer.propose');
+  assert.is(forwarded.length, 2, 'forwarded once the link is back');
+  const reqId = (forwarded[1]!.message as unknown as { reqId: string }).reqId;
+  r.deliver('b', { type: 'peer.proposeReply', term: 1, reqId, result: { ok: true, index: 3, term: 1, hlc: '000000000000001.000000' } });
+  const done = await next;
+  assert.ok(done.ok);
 });
 
 test('the leader sends appends while its own write is in flight, and commits only after it is durable', async () => {

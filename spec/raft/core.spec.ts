@@ -183,8 +183,8 @@ test('proposals beyond uncommittedBytesMax are refused at once', () => {
   assert.ok(reply && reply.type === 'reply' && !reply.result.ok && reply.result.code === 'SYNCPAY_ERR_OVERLOADED');
 });
 
-test('a follower forwards proposals to its leader; with no leader known it fails fast naming the last one', () => {
-  const core = makeCore();
+test('a follower forwards proposals to its leader; with waiting disabled and no leader known it fails fast naming the last one', () => {
+  const core = makeCore({ raft: { proposalWaitForLeaderMs: 0 } });
   const none = run(core, { type: 'client.propose', reqId: 'r1', data: 'x', now: 1 });
   const r = none.find((e) => e.type === 'reply');
   assert.ok(r && r.type === 'reply' && !r.result.ok && r.result.code === 'SYNCPAY_ERR_NO_LEADER');
@@ -203,6 +203,155 @@ test('a follower forwards proposals to its leader; with no leader known it fails
     assert.is(f.result.leader, 'b');
     assert.match(f.result.detail, /last known leader b/);
   }
+});
+
+// ---- failover: forwarded and waiting requests ------------------------------------------------
+
+const WAIT = DEFAULT_CONFIG.raft.proposalWaitForLeaderMs;
+const replies = (effects: Effect[]) => effects.flatMap((e) => (e.type === 'reply' ? [e] : []));
+const heartbeat = (from: string, term: number, now: number): RaftInput => msg(from, { type: 'peer.heartbeat', term, commit: 0, ctx: 0 }, now);
+const failed = (effects: Effect[]) =>
+  replies(effects).map((r) => (r.result.ok ? { reqId: r.reqId, ok: true } : { reqId: r.reqId, code: r.result.code, leader: r.result.leader, retryAfterMs: r.result.retryAfterMs }));
+
+/** A follower of `b` in term 1 that forwarded proposal `f1` to it at time 11. */
+function forwardingFollower(): RaftCore {
+  const core = makeCore();
+  run(core, heartbeat('b', 1, 10));
+  const out = run(core, { type: 'client.propose', reqId: 'f1', data: 'pay', now: 11 });
+  assert.equal(sends(out).map((s) => [s.to, s.message]), [['b', { type: 'peer.propose', term: 1, reqId: 'f1', data: 'pay' }]]);
+  return core;
+}
+
+test('failover: a forwarded proposal fails at once with LEADER_CHANGED when the election timer fires', () => {
+  const core = forwardingFollower();
+  const deadline = core.nextDeadline();
+  assert.ok(deadline <= 10 + DEFAULT_CONFIG.raft.electionTimeoutMsMax, 'the next thing to do is the election timeout, not the 5 s proposal timeout');
+  const out = run(core, { type: 'tick', now: deadline, fenced: false });
+  assert.is(core.role(), 'preCandidate');
+  assert.equal(failed(out), [{ reqId: 'f1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'b', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+  // The old leader's late answer finds nobody waiting: the caller is answered exactly once.
+  const late = run(core, msg('b', { type: 'peer.proposeReply', term: 1, reqId: 'f1', result: { ok: true, index: 2, term: 1, hlc: 'h' } }, deadline + 1));
+  assert.equal(replies(late), []);
+});
+
+test('failover: a forwarded proposal fails at once when a new leader of a higher term speaks', () => {
+  const core = forwardingFollower();
+  const out = run(core, msg('c', { type: 'peer.appendEntries', term: 2, prevIndex: 0, prevTerm: 0, entries: [], commit: 0 }, 20));
+  assert.is(core.leader(), 'c');
+  assert.equal(failed(out), [{ reqId: 'f1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'c', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+  // The retry goes straight to the new leader.
+  const retry = run(core, { type: 'client.propose', reqId: 'f1-retry', data: 'pay', now: 21 });
+  assert.equal(sends(retry).map((s) => [s.to, s.message]), [['c', { type: 'peer.propose', term: 2, reqId: 'f1-retry', data: 'pay' }]]);
+});
+
+test('failover: the link to the leader going down fails what was forwarded to it; new requests wait for a reachable leader', () => {
+  const core = forwardingFollower();
+  const down = run(core, { type: 'local.link', peer: 'b', up: false, now: 12 });
+  assert.equal(failed(down), [{ reqId: 'f1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'b', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+  assert.equal(sends(down), []);
+  assert.is(core.leader(), 'b', 'a link down is not evidence against the leader: elections still go by the timer');
+  // A link to another peer going down changes nothing.
+  assert.equal(kinds(run(core, { type: 'local.link', peer: 'c', up: false, now: 12 })), []);
+  const held = run(core, { type: 'client.propose', reqId: 'f2', data: 'pay2', now: 13 });
+  assert.equal(kinds(held), [], 'not sent into a dead link, not failed either');
+  const up = run(core, { type: 'local.link', peer: 'b', up: true, now: 14 });
+  assert.equal(sends(up).map((s) => [s.to, s.message]), [['b', { type: 'peer.propose', term: 1, reqId: 'f2', data: 'pay2' }]]);
+  assert.equal(replies(up), []);
+});
+
+test('failover: a message from the leader shows its link is up again and releases held requests', () => {
+  const core = forwardingFollower();
+  run(core, { type: 'local.link', peer: 'b', up: false, now: 12 });
+  run(core, { type: 'client.readIndex', reqId: 'q1', now: 13 });
+  const out = run(core, heartbeat('b', 1, 14));
+  assert.equal(
+    sends(out).map((s) => s.message.type),
+    ['peer.heartbeatReply', 'peer.readIndex'],
+  );
+});
+
+test('failover: a proposal arriving with no leader known waits, and is forwarded to the leader that emerges', () => {
+  const core = makeCore();
+  const held = run(core, { type: 'client.propose', reqId: 'p1', data: 'pay', now: 5 });
+  assert.equal(kinds(held), []);
+  assert.is(core.nextDeadline(), Math.min(5 + WAIT, MIN), 'a tick is due by the end of the wait');
+  const out = run(core, msg('c', { type: 'peer.appendEntries', term: 2, prevIndex: 0, prevTerm: 0, entries: [], commit: 0 }, 40));
+  assert.equal(
+    sends(out).map((s) => [s.to, s.message.type]),
+    [
+      ['c', 'peer.appendEntriesReply'],
+      ['c', 'peer.propose'],
+    ],
+  );
+  assert.equal(sends(out)[1]!.message, { type: 'peer.propose', term: 2, reqId: 'p1', data: 'pay' });
+  assert.equal(replies(out), []);
+});
+
+test('failover: a waiting proposal fails with NO_LEADER once the wait runs out', () => {
+  const core = makeCore({ raft: { electionTimeoutMsMin: 5000, electionTimeoutMsMax: 6000 } });
+  run(core, { type: 'client.propose', reqId: 'p1', data: 'pay', now: 5 });
+  assert.is(core.nextDeadline(), 5 + WAIT);
+  assert.equal(replies(run(core, { type: 'tick', now: 4 + WAIT, fenced: false })), []);
+  const out = run(core, { type: 'tick', now: 5 + WAIT, fenced: false });
+  assert.equal(failed(out), [{ reqId: 'p1', code: 'SYNCPAY_ERR_NO_LEADER', leader: null, retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+  assert.equal(sends(out), []);
+});
+
+test('failover: with waiting disabled, a leader behind a down link fails new requests at once instead of sending into it', () => {
+  const core = makeCore({ raft: { proposalWaitForLeaderMs: 0 } });
+  run(core, heartbeat('b', 1, 10));
+  run(core, { type: 'local.link', peer: 'b', up: false, now: 11 });
+  const out = run(core, { type: 'client.propose', reqId: 'p1', data: 'pay', now: 12 });
+  assert.equal(sends(out), []);
+  assert.equal(failed(out), [{ reqId: 'p1', code: 'SYNCPAY_ERR_NO_LEADER', leader: 'b', retryAfterMs: MIN }]);
+});
+
+test('failover: requests waiting for a leader count against pendingProposalsMax', () => {
+  const core = makeCore({ raft: { pendingProposalsMax: 2 } });
+  assert.equal(replies(run(core, { type: 'client.propose', reqId: 'p1', data: 'x', now: 1 })), []);
+  assert.equal(replies(run(core, { type: 'client.readIndex', reqId: 'q1', now: 1 })), []);
+  const out = run(core, { type: 'client.propose', reqId: 'p2', data: 'x', now: 1 });
+  assert.equal(failed(out), [{ reqId: 'p2', code: 'SYNCPAY_ERR_OVERLOADED', leader: null, retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+});
+
+test('failover: a node that wins the election itself appends the waiting proposal after its no-op', () => {
+  const core = makeCore();
+  run(core, { type: 'client.propose', reqId: 'p1', data: 'pay', now: 1 });
+  run(core, { type: 'tick', now: MIN, fenced: false });
+  run(core, msg('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true }, MIN));
+  const out = run(core, msg('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false }, MIN));
+  assert.is(core.role(), 'leader');
+  const persisted = out.flatMap((e) => (e.type === 'persist.entries' ? e.entries.map((x) => [x.index, x.kind, x.data]) : []));
+  assert.equal(persisted, [
+    [1, 'noop', ''],
+    [2, 'command', 'pay'],
+  ]);
+  assert.ok(sends(out).every((s) => s.message.type !== 'peer.propose'));
+  // It commits like any proposal of the leader.
+  run(core, { type: 'local.persisted', index: 2, term: 2 });
+  const done = run(core, msg('b', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 2, conflictTerm: 0, conflictIndex: 0, lastIndex: 2 }, MIN + 1));
+  assert.equal(replies(done).map((r) => [r.reqId, r.result]), [['p1', { ok: true, index: 2, term: 2, hlc: '000000000000100.000002' }]]);
+});
+
+test('failover: a leader that loses leadership fails its pending proposals, local and forwarded, at once', () => {
+  const core = leaderCore();
+  run(core, { type: 'client.propose', reqId: 'p1', data: 'mine', now: MIN + 1 });
+  run(core, msg('b', { type: 'peer.propose', term: 2, reqId: 'fb', data: 'theirs' }, MIN + 2));
+  const out = run(core, msg('c', { type: 'peer.appendEntries', term: 3, prevIndex: 0, prevTerm: 0, entries: [], commit: 0 }, MIN + 3));
+  assert.is(core.role(), 'follower');
+  assert.equal(failed(out), [{ reqId: 'p1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'c', retryAfterMs: MIN }]);
+  const toB = sends(out).filter((s) => s.to === 'b').map((s) => s.message);
+  assert.is(toB.length, 1);
+  const m = toB[0]!;
+  assert.ok(m.type === 'peer.proposeReply' && m.reqId === 'fb' && !m.result.ok && m.result.code === 'SYNCPAY_ERR_LEADER_CHANGED');
+});
+
+test('failover: check-quorum step-down fails pending proposals before any timeout', () => {
+  const core = leaderCore();
+  run(core, { type: 'client.propose', reqId: 'p1', data: 'mine', now: MIN + 1 });
+  const out = run(core, { type: 'tick', now: MIN + DEFAULT_CONFIG.raft.electionTimeoutMsMax, fenced: false });
+  assert.is(core.role(), 'follower');
+  assert.equal(failed(out), [{ reqId: 'p1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: null, retryAfterMs: MIN }]);
 });
 
 test('ReadIndex: the leader answers only after a heartbeat round confirms it still leads', () => {

@@ -1,7 +1,8 @@
 // End-to-end consensus on real node processes over loopback (authenticated WebSocket links,
-// file-backed logs): kill -9 of the leader under a stream of writes, a follower restarted with an
-// empty data directory, kill -9 of every node right after acknowledged writes, and SIGTERM to the
-// leader. The scenarios run in turn on one three-node cluster (starting processes is the slow
+// file-backed logs): kill -9 of the leader under a stream of writes, kill -9 of the leader while a
+// client writes through a follower (no write may wait out the proposal timeout), a follower
+// restarted with an empty data directory, kill -9 of every node right after acknowledged writes,
+// and SIGTERM to the leader. The scenarios run in turn on one three-node cluster (starting processes is the slow
 // part). Timings are printed, not asserted: wall-clock bounds belong to the simulator
 // (spec/sim/scenarios.spec.ts asserts them in simulated time); here only outcomes are asserted.
 import { rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProcessCluster, waitFor } from '../support/process-cluster.ts';
+import { RetryingWriter } from './failover-client.ts';
 
 interface Status {
   node_id: string;
@@ -151,6 +153,33 @@ test('kill -9 the leader under a steady stream of writes: a new leader commits; 
   streaming = false;
   await stream;
   await converged(c, c.nodes.map((n) => n.id), next.commit_index);
+});
+
+test('kill -9 the leader while a client writes through a follower, retrying on 503: no write waits out the proposal timeout', async () => {
+  const leader = await leaderOf(c);
+  // Let every node know the leader first, so the follower really forwards to it.
+  await converged(c, c.nodes.map((n) => n.id), leader.commit_index);
+  const via = c.nodes.find((n) => n.id !== leader.node_id)!;
+  const writer = new RetryingWriter(via.url, `e2e-failover-${process.pid}`);
+  writer.start();
+  await waitFor(() => (writer.firstSuccessFrom(0) ? true : undefined), 10000, 'a first write through the follower');
+  await new Promise((r) => setTimeout(r, 300));
+  const killedAt = Date.now();
+  await c.kill(leader.node_id);
+  const first = await waitFor(() => writer.firstSuccessFrom(killedAt), 20000, 'a write acknowledged after the kill');
+  // A few more writes after the first success, so a late timeout would still be seen.
+  const more = writer.attempts.length + 5;
+  await waitFor(() => (writer.attempts.length >= more ? true : undefined), 20000, 'more writes');
+  await writer.stop();
+  const failures = writer.failuresFrom(killedAt);
+  console.log(`  kill -9 of ${leader.node_id}, writing through ${via.id}: first acknowledged write ${first.endedAt - killedAt} ms after the kill (goal 1500 ms); failures after the kill: ${JSON.stringify(failures)}`);
+  const timedOut = writer.attempts.filter((a) => a.code === 'SYNCPAY_ERR_TIMEOUT');
+  assert.is(timedOut.length, 0, `no write waited out raft.proposalTimeoutMs (${JSON.stringify(timedOut)})`);
+  for (const k of Object.keys(failures)) assert.ok(k.startsWith('503 '), `only retryable failures after the kill (${k})`);
+  c.start(leader.node_id);
+  await c.waitReady(leader.node_id);
+  const now = await leaderOf(c);
+  await converged(c, c.nodes.map((n) => n.id), now.commit_index);
 });
 
 test('a follower restarted with an empty data directory catches up through InstallSnapshot', async () => {

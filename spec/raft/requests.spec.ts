@@ -1,8 +1,9 @@
-// Specs for the request books (proposals, forwarded ids, ReadIndex rounds) and the snapshot
-// chunk receiver: the bookkeeping the core relies on to answer every caller exactly once.
+// Specs for the request books (proposals, forwarded ids, requests waiting for a leader, ReadIndex
+// rounds) and the snapshot chunk receiver: the bookkeeping the core relies on to answer every
+// caller exactly once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ForwardBook, ProposalBook, ReadBook } from '../../machines/raft/requests.ts';
+import { ForwardBook, LeaderWaitBook, ProposalBook, ReadBook } from '../../machines/raft/requests.ts';
 import { chunkAt, SnapshotReceiver } from '../../machines/raft/snapshot-transfer.ts';
 
 const prop = (index: number, deadline: number, bytes = 10) => ({ reqId: `r${index}`, origin: null, index, term: 1, hlc: 'h', bytes, deadline });
@@ -24,12 +25,41 @@ test('proposal book: committed ones leave in index order, with their bytes', () 
 
 test('forward book: an answer is taken once; expiry is in deadline order', () => {
   const f = new ForwardBook();
-  f.add('a', 10);
-  f.add('b', 20);
+  f.add('a', 'n1', 10);
+  f.add('b', 'n1', 20);
   assert.ok(f.take('a'));
   assert.not.ok(f.take('a'), 'a duplicated reply is not answered twice');
+  assert.equal(f.takeExpired(19), []);
   assert.equal(f.takeExpired(25), ['b']);
   assert.is(f.size, 0);
+});
+
+test('forward book: requests are taken by the leader they went to', () => {
+  const f = new ForwardBook();
+  f.add('a', 'n1', 10);
+  f.add('b', 'n2', 20);
+  f.add('c', 'n1', 30);
+  assert.equal(f.takeTo('n1'), ['a', 'c']);
+  assert.equal(f.takeTo('n1'), []);
+  f.add('d', 'n3', 40);
+  assert.equal(f.takeNotTo('n3'), ['b']);
+  assert.is(f.firstDeadline(), 40);
+  assert.equal(f.takeNotTo(null), ['d'], 'no leader: every forwarded request is orphaned');
+  assert.is(f.firstDeadline(), Number.POSITIVE_INFINITY);
+});
+
+test('leader-wait book: requests leave in arrival order, on expiry or all at once', () => {
+  const w = new LeaderWaitBook();
+  w.add({ reqId: 'p1', kind: 'propose', data: 'x', deadline: 100 });
+  w.add({ reqId: 'q1', kind: 'read', data: '', deadline: 110 });
+  w.add({ reqId: 'p2', kind: 'propose', data: 'y', deadline: 120 });
+  assert.is(w.firstDeadline(), 100);
+  assert.equal(w.takeExpired(99), []);
+  assert.equal(w.takeExpired(110).map((x) => x.reqId), ['p1', 'q1']);
+  assert.is(w.size, 1);
+  assert.equal(w.takeAll(), [{ reqId: 'p2', kind: 'propose', data: 'y', deadline: 120 }]);
+  assert.is(w.size, 0);
+  assert.is(w.firstDeadline(), Number.POSITIVE_INFINITY);
 });
 
 test('read book: a read is confirmed only by a majority answering its round or a later one', () => {

@@ -21,6 +21,8 @@ test('a run is a pure function of its seed', async () => {
   assert.ok(a.ok, a.violation ?? '');
   assert.equal(a.trace, b.trace);
   assert.equal([a.events, a.acked, a.committed, a.simMs], [b.events, b.acked, b.committed, b.simMs]);
+  assert.ok(a.ledgerHash !== null && a.ledgerHash.appliedIndex > 0, 'the run carried real ledger traffic');
+  assert.equal(a.ledgerHash, b.ledgerHash, 'and left the same ledger behind');
   const c = await runSeed({ seed: seed + 1, nodes: 3, faultMs: 1500 });
   assert.not.equal(a.trace, c.trace, 'another seed, another run');
 });
