@@ -93,6 +93,11 @@ export interface Config {
     readonly pendingRequestsMax: number;
     readonly requestTimeoutMs: number;
     readonly transactionsPageMax: number;
+    /** The visualiser's live feed: at most one update per interval, to at most this many viewers. */
+    readonly uiUpdateIntervalMs: number;
+    readonly uiStreamClientsMax: number;
+    readonly uiClientBufferBytesMax: number;
+    readonly uiEventsPerTickMax: number;
   };
   readonly supervisor: {
     readonly restartsMax: number;
@@ -164,7 +169,16 @@ export const DEFAULT_CONFIG: Config = {
     idempotencyRetentionMs: 24 * 60 * 60 * 1000,
     recentOutcomesMax: 65536,
   },
-  http: { bodyBytesMax: 4 * 1024 * 1024, pendingRequestsMax: 10000, requestTimeoutMs: 10000, transactionsPageMax: 1000 },
+  http: {
+    bodyBytesMax: 4 * 1024 * 1024,
+    pendingRequestsMax: 10000,
+    requestTimeoutMs: 10000,
+    transactionsPageMax: 1000,
+    uiUpdateIntervalMs: 200,
+    uiStreamClientsMax: 16,
+    uiClientBufferBytesMax: 1024 * 1024,
+    uiEventsPerTickMax: 500,
+  },
   supervisor: { restartsMax: 3, restartPeriodMs: 10000, shutdownTimeoutMs: 5000 },
   log: { level: 'info', actorLevels: {} },
 };

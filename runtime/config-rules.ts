@@ -117,6 +117,10 @@ export const CONFIG_RULES: Rules = {
     pendingRequestsMax: count(10_000_000),
     requestTimeoutMs: ms(),
     transactionsPageMax: count(1_000_000),
+    uiUpdateIntervalMs: ms(10, 60_000),
+    uiStreamClientsMax: count(1000),
+    uiClientBufferBytesMax: bytes(),
+    uiEventsPerTickMax: count(100_000),
   },
   supervisor: {
     // 0 is meaningful: never restart, escalate at the first crash.

@@ -26,5 +26,12 @@ export function routePlugins(context: PluginContext): RoutePlugin[] {
       return { node_id: context.loaded.nodeId, events: context.timeline.since(since, limit) };
     });
   };
-  return [configView, events, registerLedgerRoutes, uiRoutes(context)];
+  const http = context.loaded.config.http;
+  const ui = uiRoutes(context, {
+    intervalMs: http.uiUpdateIntervalMs,
+    clientsMax: http.uiStreamClientsMax,
+    clientBufferBytesMax: http.uiClientBufferBytesMax,
+    eventsPerTickMax: http.uiEventsPerTickMax,
+  });
+  return [configView, events, registerLedgerRoutes, ui];
 }
