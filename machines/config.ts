@@ -44,7 +44,6 @@ export interface Config {
     /** Take a snapshot and compact once this many entries follow the last snapshot. */
     readonly snapshotEntriesThreshold: number;
     readonly snapshotChunkBytes: number;
-    readonly leaseReads: boolean;
     readonly leaderTransferTimeoutMs: number;
     /** Roll the log to a new segment file once the current one would grow past this size. */
     readonly logSegmentBytesMax: number;
@@ -136,7 +135,6 @@ export const DEFAULT_CONFIG: Config = {
     proposalWaitForLeaderMs: 1000,
     snapshotEntriesThreshold: 100000,
     snapshotChunkBytes: 256 * 1024,
-    leaseReads: false,
     leaderTransferTimeoutMs: 1000,
     logSegmentBytesMax: 64 * 1024 * 1024,
     inboxEventsMax: 100000,

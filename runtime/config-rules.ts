@@ -75,7 +75,6 @@ export const CONFIG_RULES: Rules = {
     proposalWaitForLeaderMs: ms(0),
     snapshotEntriesThreshold: count(1_000_000_000),
     snapshotChunkBytes: bytes(),
-    leaseReads: bool,
     leaderTransferTimeoutMs: ms(),
     logSegmentBytesMax: bytes(),
     inboxEventsMax: count(10_000_000),

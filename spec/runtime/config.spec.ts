@@ -304,11 +304,11 @@ loading('an unknown SYNCPAY_ variable is an error, with a suggestion', () => {
 });
 
 loading('flags: both spellings, --node=, --insecure', () => {
-  const loaded = load(['--node=node3', '--raft.heartbeatIntervalMs=25', '--raft.leaseReads', 'true', '--insecure']);
+  const loaded = load(['--node=node3', '--raft.heartbeatIntervalMs=25', '--raft.preVote', 'false', '--insecure']);
   assert.is(loaded.nodeId, 'node3');
   assert.is(loaded.config.raft.heartbeatIntervalMs, 25);
-  assert.is(loaded.config.raft.leaseReads, true);
-  assert.is(loaded.sources['raft.leaseReads'], 'flag');
+  assert.is(loaded.config.raft.preVote, false);
+  assert.is(loaded.sources['raft.preVote'], 'flag');
   assert.is(loaded.insecure, true);
   const json = load(['--node', 'a', '--cluster.nodes', JSON.stringify([n('a', '127.0.0.1', 1, 2)])]);
   assert.equal(json.config.cluster.nodes, [n('a', '127.0.0.1', 1, 2)]);
