@@ -27,6 +27,8 @@ export interface LoggerOptions {
   readonly pretty: boolean;
   /** Where lines go (tests capture them); default stdout. */
   readonly destination?: DestinationStream;
+  /** The node's current HLC stamp, added to every line so logs of all nodes merge in order. */
+  readonly hlc?: () => string | undefined;
 }
 
 export function createRootLogger(options: LoggerOptions): PinoLogger {
@@ -35,6 +37,7 @@ export function createRootLogger(options: LoggerOptions): PinoLogger {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    ...(options.hlc ? { mixin: mixinHlc(options.hlc) } : {}),
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {
@@ -44,6 +47,15 @@ export function createRootLogger(options: LoggerOptions): PinoLogger {
     });
   }
   return pino(base, pino.destination({ sync: false }));
+}
+
+function mixinHlc(hlc: () => string | undefined): (merge: object) => object {
+  // A line that already carries a stamp (a trace event) keeps it; the others get the clock's.
+  return (merge) => {
+    if ('hlc' in merge) return {};
+    const stamp = hlc();
+    return stamp === undefined ? {} : { hlc: stamp };
+  };
 }
 
 /** A child for one actor, honouring `log.actorLevels`. */

@@ -64,7 +64,14 @@ function loopbackSecret(loaded: LoadedConfig): string {
 export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, factories: Readonly<Record<ActorId, ActorFactory>> = defaultFactories): Promise<RunningNode> {
   const loaded = loadOrExit(argv, env);
   const { config, nodeId } = loaded;
-  const root = createRootLogger({ nodeId, level: config.log.level, pretty: env['SYNCPAY_LOG_PRETTY'] === '1' });
+  let supervisor: Supervisor | undefined;
+  const clockApi = (): ClockApi | undefined => supervisor?.lookup<NodeActor & { api: ClockApi }>('clock')?.api;
+  const root = createRootLogger({
+    nodeId,
+    level: config.log.level,
+    pretty: env['SYNCPAY_LOG_PRETTY'] === '1',
+    hlc: () => clockApi()?.hlcNow() ?? fallbackHlc(systemClock.now()),
+  });
   const self = config.cluster.nodes.find((n) => n.id === nodeId);
   if (!self) throw new Error(`node ${nodeId} is not in cluster.nodes`);
 
@@ -103,8 +110,6 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   });
 
   const timeline = new Timeline(nodeId, 2000);
-  let supervisor: Supervisor | undefined;
-  const clockApi = (): ClockApi | undefined => supervisor?.lookup<NodeActor & { api: ClockApi }>('clock')?.api;
   const trace = (event: TraceEvent): void => {
     const hlc = clockApi()?.hlcNow() ?? fallbackHlc(systemClock.now());
     const stamped = timeline.push(event, hlc);
