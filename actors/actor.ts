@@ -52,7 +52,4 @@ export interface NodeActor {
 
 export type ActorFactory = (env: ActorEnv) => NodeActor;
 
-/** Always-on assertion: a failed one is a bug, and crashes the actor (DESIGN section 7). */
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`SYNCPAY_ERR_ASSERTION: ${message}`);
-}
+export { assert } from '../machines/assert.ts';

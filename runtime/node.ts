@@ -13,7 +13,7 @@ import type { Logger, Ports, TraceEvent } from '../actors/ports.ts';
 import { Supervisor } from '../actors/supervisor.ts';
 import { defaultFactories } from '../actors/factories.ts';
 import { ACTOR_IDS, type ActorId } from '../machines/types.ts';
-import { fallbackHlc } from '../machines/hlc-fallback.ts';
+import { formatHlc } from '../machines/clock/hlc.ts';
 import { checkSecurity, ConfigError, loadConfig, type LoadedConfig } from './config.ts';
 import { buildHttpServer, type RoutePlugin } from './http/server.ts';
 import type { NodeServices } from './http/services.ts';
@@ -26,6 +26,9 @@ import { routePlugins } from './http/plugins.ts';
 import { httpMetricsHook, metricsRoutes } from './http/metrics-routes.ts';
 import { paymentMetricsHook } from './http/payment-metrics.ts';
 import { createNodeMetrics, type NodeMetrics } from './metrics/registry.ts';
+
+/** A stamp of wall time alone, for the moments no clock actor runs (boot, its restart). */
+const wallStamp = (): string => formatHlc({ physicalMs: Math.floor(systemClock.now()), logical: 0 });
 
 export const EXIT_OK = 0;
 export const EXIT_ESCALATED = 1;
@@ -70,7 +73,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     nodeId,
     level: config.log.level,
     pretty: env['SYNCPAY_LOG_PRETTY'] === '1',
-    hlc: () => clockApi()?.hlcNow() ?? fallbackHlc(systemClock.now()),
+    hlc: () => clockApi()?.hlcNow() ?? wallStamp(),
   });
   const self = config.cluster.nodes.find((n) => n.id === nodeId);
   if (!self) throw new Error(`node ${nodeId} is not in cluster.nodes`);
@@ -111,7 +114,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
 
   const timeline = new Timeline(nodeId, 2000);
   const trace = (event: TraceEvent): void => {
-    const hlc = clockApi()?.hlcNow() ?? fallbackHlc(systemClock.now());
+    const hlc = clockApi()?.hlcNow() ?? wallStamp();
     const stamped = timeline.push(event, hlc);
     root.info(stamped, event.type);
   };

@@ -4,7 +4,7 @@
 // Domain failures are result codes in the outcome, never exceptions.
 import type { ResultCode } from './codes.ts';
 import { deadlineOf, heapPeek, heapPop } from './expiry.ts';
-import { hlcPhysicalMs } from './hlc.ts';
+import { parseHlc } from '../clock/hlc.ts';
 import { isValidId } from './rules.ts';
 import { NO_FLAGS, addAccount, setStatus, trackExpiry } from './state.ts';
 import { applyTransfer, openJournal, rollback, type EntryContext } from './transfer.ts';
@@ -20,7 +20,7 @@ export interface EntryToApply {
 }
 
 export function applyEntry(state: LedgerState, rules: LedgerRules, entry: EntryToApply): EntryOutcome {
-  advanceTime(state, rules, hlcPhysicalMs(entry.hlc));
+  advanceTime(state, rules, parseHlc(entry.hlc)?.physicalMs ?? 0);
   if (entry.command === null) return { status: 'noop' };
   return applyCommand(state, rules, entry.command, entry.index, entry.hlc);
 }

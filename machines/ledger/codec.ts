@@ -3,7 +3,7 @@
 // our own encoder writes entries, so a malformed one is a bug or corruption and fails an assertion.
 // Domain validity (a zero amount, an unknown currency) is not checked here: apply() answers that
 // with a result code, identically on every replica.
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 import { accountBits, accountFlags, transferBits, transferFlags } from './flags.ts';
 import type { AccountInput, IdempotencyEnvelope, LedgerCommand, TransferInput } from './types.ts';
 

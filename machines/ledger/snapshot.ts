@@ -3,7 +3,7 @@
 // sets), and back. Two replicas with the same state produce byte-identical text; the rows are also
 // what the state hash (hash.ts) digests, so a node restored from a snapshot hashes like one that
 // replayed the log. Derived indexes (per-account lists, the expiry heap) are rebuilt, not stored.
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 import { accountBits, accountFlags, transferBits, transferFlags } from './flags.ts';
 import { isResultCode } from './codes.ts';
 import { addAccount, addTransfer, createLedgerState, trackExpiry } from './state.ts';

@@ -4,7 +4,7 @@
 import type { Config } from '../../machines/config.ts';
 import { formatAmount } from '../../machines/ledger/amount.ts';
 import { RESULT_TEXT, type ResultCode } from '../../machines/ledger/codes.ts';
-import { hlcPhysicalMs } from '../../machines/ledger/hlc.ts';
+import { parseHlc } from '../../machines/clock/hlc.ts';
 import type { Account, Transfer } from '../../machines/ledger/types.ts';
 import type { Problem } from './problem.ts';
 
@@ -14,7 +14,7 @@ export function exponentOf(config: Config, currency: string): number {
 
 /** Epoch seconds (with milliseconds) of a leader's HLC stamp, as the seed reported `timestamp`. */
 export function stampSeconds(hlc: string): number {
-  return hlcPhysicalMs(hlc) / 1000;
+  return (parseHlc(hlc)?.physicalMs ?? 0) / 1000;
 }
 
 /** The seed's status words: a plain transfer is a completed payment. */
