@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import type { ClockApi, ConsensusApi, HeartbeatApi, LedgerApi } from '../actors/apis.ts';
+import type { ClockApi, ConsensusApi, HeartbeatApi } from '../actors/apis.ts';
+import type { LedgerActorApi } from '../actors/ledger.actor.ts';
 import type { ActorFactory, NodeActor } from '../actors/actor.ts';
-import type { Logger, Ports, TraceEvent } from '../actors/ports.ts';
+import type { Logger, LogStore, Ports, RecoveredLog, TraceEvent } from '../actors/ports.ts';
 import { Supervisor } from '../actors/supervisor.ts';
 import { defaultFactories } from '../actors/factories.ts';
 import { ACTOR_IDS, type ActorId } from '../machines/types.ts';
@@ -87,6 +88,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   let metrics: NodeMetrics | undefined;
   const dataDir = resolve(process.cwd(), config.node.dataDir.replace('{id}', nodeId));
   let logStore: FileLogStore;
+  let recovered: RecoveredLog;
   try {
     logStore = await openFileLogStore({ dir: dataDir, logger: root.child({ actor: 'storage' }) as unknown as Logger,
       segmentBytesMax: config.raft.logSegmentBytesMax,
@@ -94,7 +96,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     });
     // Read the whole directory once before any actor starts: corruption stops the node here with
     // the file and offset, instead of crashing the consensus actor until restart intensity runs out.
-    await logStore.load();
+    recovered = await logStore.load();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     root.fatal({ err: message }, 'cannot open the data directory');
@@ -122,7 +124,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   const { random, seed } = systemRandom(config.node.randomSeed);
   const ports: Ports = {
     transport,
-    logStore,
+    logStore: reuseFirstLoad(logStore, recovered),
     clock: systemClock,
     random,
     logger: root as unknown as Logger,
@@ -156,7 +158,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     logger: root as unknown as Logger,
     apiTokens: loaded.apiTokens,
     consensus: () => apiOf<ConsensusApi>('log-replication'),
-    ledger: () => apiOf<LedgerApi & Record<string, unknown>>('ledger'),
+    ledger: () => apiOf<LedgerActorApi>('ledger'),
     clock: clockApi,
     heartbeat: () => apiOf<HeartbeatApi>('heartbeat'),
     supervision: () => sup.describe(),
@@ -204,6 +206,30 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   await http.listen({ host: self.host, port: self.apiPort });
   root.info({ api: `http://${self.host}:${self.apiPort}`, peer: `ws://${self.host}:${self.peerPort}` }, 'node ready');
   return { loaded, supervisor: sup, http, timeline, shutdown };
+}
+
+/**
+ * The consensus actor's first load() gets the read made at boot instead of scanning the whole log
+ * a second time; any write, or a later load() (an actor restart), goes to the disk.
+ */
+function reuseFirstLoad(store: LogStore, first: RecoveredLog): LogStore {
+  let cached: RecoveredLog | null = first;
+  const writing = <A extends unknown[]>(op: (...args: A) => Promise<void>) => (...args: A): Promise<void> => {
+    cached = null;
+    return op(...args);
+  };
+  return {
+    load: () => {
+      const reuse = cached;
+      cached = null;
+      return reuse ? Promise.resolve(reuse) : store.load();
+    },
+    saveHardState: writing((h) => store.saveHardState(h)),
+    append: writing((entries) => store.append(entries)),
+    truncateFrom: writing((index) => store.truncateFrom(index)),
+    saveSnapshot: writing((meta, data) => store.saveSnapshot(meta, data)),
+    close: () => store.close(),
+  };
 }
 
 function flush(logger: PinoLogger): Promise<void> {

@@ -3,13 +3,14 @@
 // Writes are validated here (400s), proposed through consensus and answered from the ledger's
 // outcome for that log position; reads are linearizable through ReadIndex unless
 // `?consistency=local`. Mutating routes need a bearer token when tokens are configured.
+import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResultCode } from '../../machines/ledger/codes.ts';
 import type { ItemResult, StoredResponse, Transfer, TransferInput } from '../../machines/ledger/types.ts';
 import { checkAccount, checkFinish, checkPayment, checkTransfer } from './ledger-input.ts';
 import { accountView, exponentOf, ledgerProblem, seedPaymentBody, seedTransaction, transferView } from './ledger-render.ts';
-import { IDEMPOTENCY_KEY, LedgerWriter, ledgerOf, requestHash, retryProblem, type WriteResult } from './ledger-write.ts';
+import { IDEMPOTENCY_KEY, LedgerWriter, requestHash, retryProblem, type WriteResult } from './ledger-write.ts';
 import {
   accountBody, finishBody, idParams, pageQuery, paymentBody, paymentResponse, readQuery, transactionsResponse, transfersBody,
 } from './ledger-schemas.ts';
@@ -99,11 +100,11 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
       const body = request.body as Record<string, unknown> | undefined;
       if (action === 'post' && body !== null && typeof body === 'object' && body.amount !== undefined && body.amount !== null) {
         // The amount is read in the pending transfer's currency, so the pending must be known here.
-        let pending = ledgerOf(services)?.transfer(pendingId);
+        let pending = services.ledger()?.transfer(pendingId);
         if (pending === undefined) {
           const barrier = await readBarrier(services, undefined);
           if (barrier !== null) return sendProblem(reply, barrier.problem, barrier.retryAfterMs);
-          pending = ledgerOf(services)?.transfer(pendingId);
+          pending = services.ledger()?.transfer(pendingId);
         }
         if (pending === undefined) return sendProblem(reply, ledgerProblem('pending_not_found', pendingId));
         exponent = exponentOf(config, pending.currency);
@@ -139,7 +140,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     if (!result.ok) return sendProblem(reply, result.problem, result.retryAfterMs);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
     const r = result.response.results[0]!;
-    const account = ledgerOf(services)?.account(r.id);
+    const account = services.ledger()?.account(r.id);
     if ((r.code === 'ok' || r.code === 'exists') && account !== undefined) {
       return reply.code(r.code === 'ok' ? 201 : 200).send(accountView(account, config));
     }
@@ -209,7 +210,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     const response: StoredResponse = result.response;
     const r = response.results[0]!;
     if (r.code === 'ok' || r.code === 'exists') {
-      const t = ledgerOf(services)?.transfer(r.id);
+      const t = services.ledger()?.transfer(r.id);
       if (t === undefined) {
         const p = retryProblem('SYNCPAY_ERR_UNAVAILABLE', 'the ledger is restarting', null, 500);
         return sendProblem(reply, p.problem, p.retryAfterMs);
@@ -239,7 +240,7 @@ function pageOf(query: PageQuery, pageMax: number): { limit: number; before: num
 async function readBarrier(services: NodeServices, consistency: string | undefined): Promise<(WriteResult & { ok: false }) | null> {
   if (consistency === 'local') return null;
   const consensus = services.consensus();
-  const ledger = ledgerOf(services);
+  const ledger = services.ledger();
   if (consensus === undefined || ledger === undefined) return retryProblem('SYNCPAY_ERR_UNAVAILABLE', 'the node is recovering', null, 1000);
   const read = await consensus.readIndex();
   if (!read.ok) return retryProblem(read.code, read.detail, read.leader, read.retryAfterMs);
@@ -249,10 +250,10 @@ async function readBarrier(services: NodeServices, consistency: string | undefin
 }
 
 async function readyLedger(services: NodeServices, consistency: string | undefined):
-Promise<{ ok: true; ledger: NonNullable<ReturnType<typeof ledgerOf>> } | (WriteResult & { ok: false })> {
+Promise<{ ok: true; ledger: LedgerActorApi } | (WriteResult & { ok: false })> {
   const barrier = await readBarrier(services, consistency);
   if (barrier !== null) return barrier;
-  const ledger = ledgerOf(services);
+  const ledger = services.ledger();
   if (ledger === undefined) return retryProblem('SYNCPAY_ERR_UNAVAILABLE', 'the ledger is restarting', null, 1000);
   return { ok: true, ledger };
 }

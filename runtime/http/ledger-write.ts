@@ -4,7 +4,6 @@
 // (index, term). Anything the client may safely retry becomes a 503 with Retry-After and the
 // leader this node knows of; the transfer id or the Idempotency-Key makes the retry harmless.
 import { createHash } from 'node:crypto';
-import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
 import { encodeCommand } from '../../machines/ledger/codec.ts';
 import type { EntryOutcome, LedgerCommand, StoredResponse } from '../../machines/ledger/types.ts';
 import type { Problem } from './problem.ts';
@@ -17,10 +16,6 @@ export type WriteResult =
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The ledger face the routes use (the supervisor's getter is typed loosely). */
-export function ledgerOf(services: NodeServices): LedgerActorApi | undefined {
-  return services.ledger() as LedgerActorApi | undefined;
-}
-
 /** JSON with object keys sorted, so two spellings of the same body hash alike. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -52,7 +47,7 @@ export class LedgerWriter {
     const { services } = this;
     const key = request.key;
     if (key !== null) {
-      const known = ledgerOf(services)?.idempotencyRecord(key);
+      const known = services.ledger()?.idempotencyRecord(key);
       if (known !== undefined) return this.answerKnown(key, known.requestHash, request.hash, known.response);
       if (this.inFlightKeys.has(key)) {
         return { ok: false, problem: { status: 409, code: 'SYNCPAY_ERR_IDEMPOTENCY_KEY_IN_PROGRESS', detail: `a request with Idempotency-Key ${key} is still in progress` } };
@@ -74,7 +69,7 @@ export class LedgerWriter {
   private async propose(request: WriteRequest): Promise<WriteResult> {
     const { services } = this;
     const consensus = services.consensus();
-    const ledger = ledgerOf(services);
+    const ledger = services.ledger();
     if (consensus === undefined || ledger === undefined) {
       return retry('SYNCPAY_ERR_UNAVAILABLE', 'the node is recovering', null, 1000);
     }
@@ -87,10 +82,10 @@ export class LedgerWriter {
     }
     const proposed = await consensus.propose(data);
     if (!proposed.ok) return retry(proposed.code, proposed.detail, proposed.leader, proposed.retryAfterMs);
-    const reached = await (ledgerOf(services) ?? ledger).waitApplied(proposed.index, services.config.http.requestTimeoutMs);
+    const reached = await (services.ledger() ?? ledger).waitApplied(proposed.index, services.config.http.requestTimeoutMs);
     const leader = services.consensus()?.status().leader ?? null;
     if (!reached) return retry('SYNCPAY_ERR_TIMEOUT', 'the entry was committed but not yet applied here', leader, 500);
-    const outcome = ledgerOf(services)?.outcomeAt(proposed.index, proposed.term);
+    const outcome = services.ledger()?.outcomeAt(proposed.index, proposed.term);
     if (outcome === undefined) {
       return retry('SYNCPAY_ERR_PROPOSAL_LOST', 'the proposal was replaced by another leader\'s entry (or its outcome is no longer kept)', leader, 100);
     }

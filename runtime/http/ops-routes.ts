@@ -67,7 +67,7 @@ export function registerOpsRoutes(app: FastifyInstance, services: NodeServices):
       is_leader: consensus?.role === 'leader',
       leader: consensus?.leader ?? null,
       timestamp: (services.clock()?.clusterNow() ?? services.now()) / 1000,
-      transaction_count: transactionCount(services),
+      transaction_count: services.ledger()?.transferCount() ?? 0,
       ...(reason ? { reason } : {}),
     };
     return reply.code(reason === null ? 200 : 503).send(body);
@@ -120,8 +120,3 @@ export function registerOpsRoutes(app: FastifyInstance, services: NodeServices):
   });
 }
 
-function transactionCount(services: NodeServices): number {
-  const ledger = services.ledger();
-  const count = ledger?.['transferCount'];
-  return typeof count === 'function' ? Number((count as () => number).call(ledger)) : 0;
-}

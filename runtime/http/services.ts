@@ -1,6 +1,7 @@
 // What the HTTP layer may touch of a running node. Getters return the current actor instance's
 // API (undefined while that actor restarts), so routes never hold a stale reference.
-import type { ClockApi, ConsensusApi, HeartbeatApi, LedgerApi } from '../../actors/apis.ts';
+import type { ClockApi, ConsensusApi, HeartbeatApi } from '../../actors/apis.ts';
+import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
 import type { SupervisionTree } from '../../actors/supervisor.ts';
 import type { Logger } from '../../actors/ports.ts';
 import type { Config } from '../../machines/config.ts';
@@ -13,8 +14,8 @@ export interface NodeServices {
   /** Bearer tokens that mutating routes require; empty: no authentication configured. */
   readonly apiTokens: readonly string[];
   consensus(): ConsensusApi | undefined;
-  /** The ledger actor's API; its query functions are typed by the ledger module. */
-  ledger(): (LedgerApi & Record<string, unknown>) | undefined;
+  /** The ledger actor's API: LedgerApi plus its queries. */
+  ledger(): LedgerActorApi | undefined;
   clock(): ClockApi | undefined;
   heartbeat(): HeartbeatApi | undefined;
   supervision(): SupervisionTree;

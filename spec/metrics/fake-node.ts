@@ -1,6 +1,7 @@
 // A node without actors, for the metrics specs: NodeServices backed by a plain mutable object
 // (so a spec can move the term, the leader or a peer's phi and scrape again), a real Timeline,
 // and the real HTTP server with the metrics routes and hook installed.
+import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { ConsensusStatus, PeerHealth } from '../../actors/apis.ts';
@@ -74,7 +75,8 @@ export function fakeServices(state: FakeState, apiTokens: readonly string[] = []
       outcomeAt: () => undefined,
       ledgerHash: () => ({ hash: 'abc', appliedIndex: state.appliedIndex }),
       snapshotData: () => ({ appliedIndex: state.appliedIndex, data: '' }),
-    }),
+      transferCount: () => 0,
+    }) as unknown as LedgerActorApi,
     clock: () => ({
       hlcNow: () => '000000000000001.000000',
       hlcObserve: () => {},
