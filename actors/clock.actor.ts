@@ -4,7 +4,8 @@
 // stepped once per log entry: far too often for a machine transition, and its rule is already a
 // pure function (machines/clock/hlc.ts). Its physical part is cluster time, so stamps from
 // different nodes stay close to each other even when one node's wall clock is off.
-import { initialTransition, transition } from 'xstate';
+import { initialTransition } from 'xstate';
+import { transition } from '../machines/pure-transition.ts';
 import { clockAssessment, clockMachine, peerEstimates, type ClockEvent, type VerdictChange } from '../machines/clock.machine.ts';
 import type { ClockAssessment, ClockVerdict } from '../machines/clock/fencing.ts';
 import { estimateDriftPpm } from '../machines/clock/offset.ts';

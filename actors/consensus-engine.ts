@@ -1,10 +1,17 @@
 // The consensus engine: the one serial loop that owns a node's Raft core, shared by the
 // log-replication and leader-election shells. It takes a batch of inputs (peer messages, client
-// requests, ticks), steps the core on each, then carries out the effects in the only safe order:
-// early sends (a leader's appends, which promise nothing), persist and wait for fsync, the sends
-// that promise durability (votes, append acknowledgements), committed entries to the ledger,
-// replies to callers. Nothing is stepped while a batch's effects are outstanding, so no interleaving
-// can acknowledge something that is not yet on disk.
+// requests, ticks), steps the core on each, and carries out the effects. The loop does not wait for
+// the disk: a batch's writes are started in order and the loop steps the next batch while they run
+// (bounded by raft.writeBatchesInFlightMax), so requests that arrive during an fsync join the next
+// group commit instead of waiting for the round in front of them. What keeps this safe:
+// - a message that promises durability (a vote, an append acknowledgement) leaves only once its
+//   batch's writes and every earlier batch's writes are on disk;
+// - a term or vote change is on disk before any later write is started, so a crash can never keep
+//   entries of a term whose vote it lost;
+// - the leader counts itself toward a commit only from `local.persisted`, which is stepped once the
+//   writes are durable: committed entries (handed to the ledger, answered to callers at once) are
+//   therefore already durable on a majority, this node included when it leads;
+// - a leader's appends to followers promise nothing and go out at once.
 import type { ClockApi, ConsensusApi, ConsensusStatus, LedgerApi, PeerProgress } from './apis.ts';
 import type { ActorEnv, NodeActor } from './actor.ts';
 import { RaftCore, type RaftInput } from '../machines/raft/core.ts';
@@ -44,6 +51,13 @@ export class ConsensusEngine {
   private hlc: Hlc = HLC_ZERO;
   /** Applied index at the last time we asked the ledger for a snapshot. */
   private snapshotAttemptAt = Number.NEGATIVE_INFINITY;
+  /** Command bytes applied since the last snapshot attempt (raft.snapshotAfterLogBytes). */
+  private appliedBytes = 0;
+  /** Settles once every batch's writes so far are durable and its durable sends have left. */
+  private writes: Promise<void> = Promise.resolve();
+  private writesInFlight = 0;
+  /** A term or vote write that every later write waits for (see the module note). */
+  private hardStateGate: Promise<void> | null = null;
   private onChange: (() => void) | null = null;
 
   constructor(env: ActorEnv) {
@@ -96,8 +110,9 @@ export class ConsensusEngine {
     this.waiters.clear();
     this.control = [];
     this.clients = [];
-    // The batch in flight finishes its writes (and sends nothing more: `stopped` is checked).
+    // The writes in flight finish (and send nothing more: `stopped` is checked).
     await this.loop;
+    await this.writes.catch(() => undefined);
   }
 
   /** Time (election and heartbeat timers) flows only while leader-election runs. */
@@ -211,15 +226,14 @@ export class ConsensusEngine {
         const effects: Effect[] = [];
         for (const input of batch) for (const e of core.step(input)) effects.push(e);
         for (const e of core.flush()) effects.push(e);
-        await this.execute(core, effects);
+        this.execute(core, effects);
+        if (this.writesInFlight >= this.env.config.raft.writeBatchesInFlightMax) await this.writes;
         if (this.stopped) return;
         this.maybeSnapshot(core);
         this.onChange?.();
       }
     } catch (err) {
-      this.stopped = true;
-      this.clearTimer();
-      this.env.fail(err);
+      this.crash(err);
       return;
     } finally {
       this.running = false;
@@ -227,51 +241,47 @@ export class ConsensusEngine {
     this.armTimer();
   }
 
-  private async execute(core: RaftCore, effects: readonly Effect[]): Promise<void> {
-    const { transport, logStore, trace, metrics, clock } = this.env.ports;
-    let wrote = false;
+  private crash(err: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimer();
+    this.env.fail(err);
+  }
+
+  private execute(core: RaftCore, effects: readonly Effect[]): void {
+    const { transport, metrics } = this.env.ports;
+    const durableSends: Effect[] = [];
     for (const e of effects) {
-      if (e.type === 'trace') trace({ actor: e.event.type.startsWith('snapshot') ? 'log-replication' : 'leader-election', ...e.event });
+      if (e.type === 'trace') this.env.ports.trace({ actor: e.event.type.startsWith('snapshot') ? 'log-replication' : 'leader-election', ...e.event });
       else if (e.type === 'send' && e.early) {
         transport.send(e.to, e.message as unknown as PeerMessage);
         if (e.message.type === 'peer.appendEntries' && e.message.entries.length > 0) metrics?.countAppend('sent', e.message.entries.length);
-      }
+      } else if (e.type === 'send') durableSends.push(e);
     }
-    // Persist in order; consecutive appends share one call (and so one fsync).
-    let run: LogEntry[] = [];
-    const flushRun = async (): Promise<void> => {
-      if (run.length === 0) return;
-      const entries = run;
-      run = [];
-      await logStore.append(entries);
-    };
-    for (const e of effects) {
-      if (e.type === 'persist.entries') {
-        for (const x of e.entries) run.push(x);
-        wrote = true;
-      } else if (e.type === 'persist.truncate') {
-        await flushRun();
-        await logStore.truncateFrom(e.index);
-        wrote = true;
-      } else if (e.type === 'persist.snapshot') {
-        await flushRun();
-        const started = clock.monotonicNow();
-        await logStore.saveSnapshot(e.meta, e.data);
-        metrics?.observeSnapshot((clock.monotonicNow() - started) / 1000);
-        wrote = true;
-      } else if (e.type === 'persist.hardState') {
-        await flushRun();
-        await logStore.saveHardState(e.hardState);
-      }
-      if (this.stopped) return;
+    const writes = this.startWrites(effects);
+    if (writes.length === 0 && this.writesInFlight === 0) {
+      this.sendAll(durableSends);
+    } else {
+      // Durable sends wait for this batch's writes and for every earlier batch's.
+      const persisted = writes.length > 0 ? { index: core.log.lastIndex(), term: core.log.lastTerm() } : null;
+      this.writesInFlight++;
+      const previous = this.writes;
+      this.writes = Promise.all([previous, ...writes]).then(() => {
+        this.writesInFlight--;
+        if (this.stopped) return;
+        if (persisted) this.enqueue({ type: 'local.persisted', ...persisted }, true);
+        this.sendAll(durableSends);
+      });
+      this.writes.catch((err: unknown) => this.crash(err));
     }
-    await flushRun();
-    if (this.stopped) return;
-    if (wrote) this.enqueue({ type: 'local.persisted', index: core.log.lastIndex(), term: core.log.lastTerm() }, true);
-    for (const e of effects) if (e.type === 'send' && !e.early) transport.send(e.to, e.message as unknown as PeerMessage);
+    // Committed entries are durable on a majority already (see the module note): no waiting.
     for (const e of effects) {
-      if (e.type === 'apply') this.env.send('ledger', { type: 'log.committed', entries: e.entries });
-      else if (e.type === 'restore') this.env.send('ledger', { type: 'ledger.restore', index: e.index, term: e.term, data: e.data });
+      if (e.type === 'apply') {
+        for (const entry of e.entries) this.appliedBytes += entry.data.length;
+        this.env.send('ledger', { type: 'log.committed', entries: e.entries });
+      } else if (e.type === 'restore') {
+        this.env.send('ledger', { type: 'ledger.restore', index: e.index, term: e.term, data: e.data });
+      }
     }
     for (const e of effects) {
       if (e.type !== 'reply') continue;
@@ -283,12 +293,68 @@ export class ConsensusEngine {
     }
   }
 
+  /** Starts a batch's writes in effect order (the log store keeps call order); consecutive appends share one call. */
+  private startWrites(effects: readonly Effect[]): Promise<void>[] {
+    const { logStore, metrics, clock } = this.env.ports;
+    const started: Promise<void>[] = [];
+    let run: LogEntry[] = [];
+    const flushRun = (): void => {
+      if (run.length === 0) return;
+      const entries = run;
+      run = [];
+      started.push(this.write(() => logStore.append(entries)));
+    };
+    for (const e of effects) {
+      if (e.type === 'persist.entries') {
+        for (const x of e.entries) run.push(x);
+      } else if (e.type === 'persist.truncate') {
+        flushRun();
+        started.push(this.write(() => logStore.truncateFrom(e.index)));
+      } else if (e.type === 'persist.snapshot') {
+        flushRun();
+        started.push(
+          this.write(async () => {
+            const at = clock.monotonicNow();
+            await logStore.saveSnapshot(e.meta, e.data);
+            metrics?.observeSnapshot((clock.monotonicNow() - at) / 1000);
+          }),
+        );
+      } else if (e.type === 'persist.hardState') {
+        flushRun();
+        const saved = this.write(() => logStore.saveHardState(e.hardState));
+        this.hardStateGate = saved;
+        const clear = (): void => {
+          if (this.hardStateGate === saved) this.hardStateGate = null;
+        };
+        saved.then(clear, clear);
+        started.push(saved);
+      }
+    }
+    flushRun();
+    return started;
+  }
+
+  /** Starts `op` now, or once the pending term/vote write is durable. */
+  private write(op: () => Promise<void>): Promise<void> {
+    const gate = this.hardStateGate;
+    return gate ? gate.then(op) : op();
+  }
+
+  private sendAll(sends: readonly Effect[]): void {
+    const { transport } = this.env.ports;
+    for (const e of sends) if (e.type === 'send') transport.send(e.to, e.message as unknown as PeerMessage);
+  }
+
   private maybeSnapshot(core: RaftCore): void {
-    if (!core.wantsSnapshot()) return;
-    // Serialising the ledger is costly: after an attempt, wait for a good stretch of new entries.
-    const spacing = Math.max(1, Math.floor(this.env.config.raft.snapshotEntriesThreshold / 4));
-    if (core.appliedIndex() < this.snapshotAttemptAt + spacing) return;
+    const { snapshotEntriesThreshold, snapshotAfterLogBytes } = this.env.config.raft;
+    const byBytes = this.appliedBytes >= snapshotAfterLogBytes && core.appliedIndex() > core.log.snapshotIndex();
+    if (!core.wantsSnapshot() && !byBytes) return;
+    // Serialising the ledger is costly: after an attempt, wait for a good stretch of new entries
+    // (or of bytes, when entries are large batches).
+    const spacing = Math.max(1, Math.floor(snapshotEntriesThreshold / 4));
+    if (!byBytes && core.appliedIndex() < this.snapshotAttemptAt + spacing) return;
     this.snapshotAttemptAt = core.appliedIndex();
+    this.appliedBytes = 0;
     const ledger = this.env.lookup<NodeActor & { api?: LedgerApi }>('ledger')?.api;
     if (!ledger) return;
     const snap = ledger.snapshotData();

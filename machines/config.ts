@@ -43,16 +43,31 @@ export interface Config {
     readonly proposalWaitForLeaderMs: number;
     /** Take a snapshot and compact once this many entries follow the last snapshot. */
     readonly snapshotEntriesThreshold: number;
+    /**
+     * Also take a snapshot once the entries applied since the last one carry this many bytes of
+     * commands: batched entries make an entry count a poor bound on what a restart must replay.
+     */
+    readonly snapshotAfterLogBytes: number;
     readonly snapshotChunkBytes: number;
     readonly leaderTransferTimeoutMs: number;
     /** Roll the log to a new segment file once the current one would grow past this size. */
     readonly logSegmentBytesMax: number;
     /** Inputs (peer messages, client requests) queued for the consensus loop; past it peer messages are dropped. */
     readonly inboxEventsMax: number;
+    /**
+     * Batches of log writes (appends, truncations, snapshots, term and vote) the consensus loop
+     * lets run behind it while it steps further input; past it the loop waits for the oldest.
+     */
+    readonly writeBatchesInFlightMax: number;
   };
   readonly link: {
     readonly messageBytesMax: number;
     readonly sendBufferBytesMax: number;
+    /**
+     * Messages to a peer are coalesced into one frame until the end of the event-loop turn, or
+     * until this many bytes are queued (then written at once; capped by messageBytesMax).
+     */
+    readonly coalesceBytesMax: number;
     readonly pingIntervalMs: number;
     readonly reconnectBackoffMsMin: number;
     readonly reconnectBackoffMsMax: number;
@@ -134,14 +149,17 @@ export const DEFAULT_CONFIG: Config = {
     proposalTimeoutMs: 5000,
     proposalWaitForLeaderMs: 1000,
     snapshotEntriesThreshold: 100000,
+    snapshotAfterLogBytes: 64 * 1024 * 1024,
     snapshotChunkBytes: 256 * 1024,
     leaderTransferTimeoutMs: 1000,
     logSegmentBytesMax: 64 * 1024 * 1024,
     inboxEventsMax: 100000,
+    writeBatchesInFlightMax: 64,
   },
   link: {
     messageBytesMax: 8 * 1024 * 1024,
     sendBufferBytesMax: 32 * 1024 * 1024,
+    coalesceBytesMax: 1024 * 1024,
     pingIntervalMs: 1000,
     reconnectBackoffMsMin: 50,
     reconnectBackoffMsMax: 2000,
