@@ -12,6 +12,11 @@ export interface Clock {
   monotonicNow(): number;
   setTimeout(fn: () => void, ms: number): TimerId;
   clearTimeout(id: TimerId): void;
+  /**
+   * Runs `fn` once the I/O callbacks already due have run (the next turn of the event loop, not a
+   * timer): work started this way sees every input that arrived in the same turn.
+   */
+  defer(fn: () => void): void;
 }
 
 /** A seeded pseudo-random source, uniform in [0, 1). */

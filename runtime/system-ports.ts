@@ -10,6 +10,7 @@ export const systemClock: Clock = {
   monotonicNow: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+  defer: (fn) => void setImmediate(fn),
 };
 
 /** A seeded generator: the config's seed when given (reproducible jitter), else one from the OS. */

@@ -112,6 +112,7 @@ class SimCluster {
       monotonicNow: () => 5_000 + time.now,
       setTimeout: (fn, ms) => time.schedule(fn, ms),
       clearTimeout: (t) => time.cancel(t),
+      defer: (fn) => void time.schedule(fn, 0),
     };
     const transport: Transport = {
       self: id,

@@ -43,6 +43,10 @@ export class SimClock implements Clock {
     this.sched.cancel(ev);
   }
 
+  defer(fn: () => void): void {
+    this.setTimeout(fn, 0);
+  }
+
   jump(deltaMs: number): void {
     this.offsetMs += deltaMs;
   }

@@ -19,6 +19,7 @@ export class ManualClock implements Clock {
     return id;
   }
   clearTimeout(id: unknown): void { this.timers.delete(id as number); }
+  defer(fn: () => void): void { queueMicrotask(fn); }
   pending(): number { return this.timers.size; }
   advance(ms: number): void {
     this.t += ms;

@@ -54,6 +54,7 @@ function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null },
     monotonicNow: () => mono,
     setTimeout: (fn, ms) => (timers.set(++timerSeq, { at: mono + ms, fn }), timerSeq),
     clearTimeout: (id) => void timers.delete(id as number),
+    defer: (fn) => queueMicrotask(fn),
   };
   advance = (ms: number) => {
     mono += ms;

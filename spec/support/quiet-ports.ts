@@ -29,6 +29,7 @@ export const realClock: Clock = {
   monotonicNow: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
+  defer: (fn) => void setImmediate(fn),
 };
 
 export function isolatedTransport(self: string): Transport {
