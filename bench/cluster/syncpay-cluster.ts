@@ -166,9 +166,12 @@ export class SyncpayBenchCluster {
     await this.cluster.kill(id);
   }
 
-  async restart(id: string): Promise<void> {
+  /** Restarts a killed node; resolves with the milliseconds until it answered /ping (it replays its log first). */
+  async restart(id: string, timeoutMs: number): Promise<number> {
+    const started = performance.now();
     this.cluster.start(id);
-    await this.cluster.waitReady(id, 30_000);
+    await this.cluster.waitReady(id, timeoutMs);
+    return performance.now() - started;
   }
 
   /** Graceful stop (SIGTERM) so --cpu-prof can write its profiles, then removal of the temp dir. */
