@@ -97,6 +97,8 @@ export interface PeerHealth {
   readonly phi: number;
   readonly rttMs: number | null;
   readonly lastSeenMsAgo: number | null;
+  /** The silence (ms) after which the peer was last declared down; null if it never was. */
+  readonly downAfterMs: number | null;
 }
 
 /** Exposed by the heartbeat actor. */

@@ -3,9 +3,22 @@
 // its four NTP timestamps go to the clock actor. A thin shell: it reads time only from the Clock
 // port, talks only through the Transport port, and reports state changes through Trace and the
 // logger. Liveness is for /status and metrics; it never starts an election (that is Raft's job).
-import { initialTransition, transition } from 'xstate';
+//
+// Timing, which decides how fast a dead peer is noticed:
+// - Rounds run on a fixed grid (start + k * interval), not "interval after the last round ended":
+//   a re-armed timer stretches every period by the round's own work and by event-loop lag, which
+//   raised the mean interval (and with it the time to detection) by up to a third under load.
+// - Verdicts are not tied to rounds. After every step the actor computes when the next peer's phi
+//   will cross a level (a closed form, see silenceToReachMs) and arms one check timer for that
+//   moment, so a peer is declared down when phi crosses, not up to an interval later.
+// - A verdict of down is confirmed once more on the next turn of the event loop (Clock.defer).
+//   Node runs due timers before it reads sockets, so after this process itself stalled, the first
+//   check would judge a silence whose pongs are already waiting unread; the confirmation runs
+//   after they are read.
+import { initialTransition } from 'xstate';
+import { transition } from '../machines/pure-transition.ts';
 import { createHeartbeatMachine, peerLevels, type HeartbeatEvent, type PeerStateChange } from '../machines/heartbeat.machine.ts';
-import { phiAt } from '../machines/heartbeat/phi.ts';
+import { intervalStats, phiAt, silenceToReachMs, suspectThreshold } from '../machines/heartbeat/phi.ts';
 import type { NodeId, PeerMessage } from '../machines/types.ts';
 import type { ActorEnv, ActorFactory, NodeActor } from './actor.ts';
 import type { HeartbeatApi, PeerHealth } from './apis.ts';
@@ -59,7 +72,13 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
   })[0];
   const pending = new Map<NodeId, PendingPing[]>();
   let nextSeq = 1;
-  let timer: TimerId | null = null;
+  let roundTimer: TimerId | null = null;
+  let nextRoundMono = 0;
+  let checkTimer: TimerId | null = null;
+  /** When the armed check is due (monotonic ms), or +Infinity when none is armed. */
+  let checkDueMono = Number.POSITIVE_INFINITY;
+  /** A verdict of down awaits its confirmation on the next turn: no check is armed meanwhile. */
+  let confirmPending = false;
   let unsubscribe: (() => void) | null = null;
   let running = false;
 
@@ -70,20 +89,81 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
     for (const action of actions) {
       if (action.type === 'notePeerState') report(action.params as PeerStateChange, event.atMono);
     }
+    armCheck();
   }
 
   function report(change: PeerStateChange, atMono: number): void {
     const link = snapshot.context.links[change.peer];
     const phi = link ? phiAt(link.phi, atMono, snapshot.context.options) : 0;
     const type = change.to === 'alive' ? 'peer.up' : `peer.${change.to}`;
-    trace({ actor: 'heartbeat', type, peer: change.peer, from: change.from, to: change.to, phi });
-    const fields = { peer: change.peer, from: change.from, to: change.to, phi };
+    const fields: Record<string, unknown> = { peer: change.peer, from: change.from, to: change.to, phi };
+    if (change.to === 'down' && link) {
+      // What the verdict rested on, so that a slow one can be explained from the timeline alone.
+      const { mean, stdDev, spread } = intervalStats(link.phi.intervals);
+      fields['silenceMs'] = link.downAfterMs;
+      fields['meanIntervalMs'] = mean;
+      fields['stdDevMs'] = stdDev;
+      fields['spreadMs'] = spread;
+    }
+    trace({ actor: 'heartbeat', type, ...fields });
     if (change.to === 'down') env.logger.warn(fields, `peer ${change.peer} is down`);
     else env.logger.info(fields, `peer ${change.peer} is ${change.to === 'alive' ? 'up' : 'suspect'}`);
   }
 
+  /** The next moment a peer's phi reaches the level above its current one, or +Infinity. */
+  function nextCrossingMono(): number {
+    const levels = peerLevels(snapshot.value);
+    const o = snapshot.context.options;
+    let due = Number.POSITIVE_INFINITY;
+    for (const peer of env.peers) {
+      const link = snapshot.context.links[peer];
+      const level = levels[peer];
+      if (!link || level === undefined || level === 'down') continue;
+      const target = level === 'alive' ? suspectThreshold(o.threshold) : o.threshold;
+      due = Math.min(due, link.phi.lastArrivalMono + silenceToReachMs(link.phi, target, o));
+    }
+    return due;
+  }
+
+  /**
+   * Keep one check armed for the next crossing. A pong only moves crossings later, so an armed
+   * check that is due sooner is left alone: it wakes, finds nothing, and re-arms (one wake-up per
+   * acceptable pause per node, rather than a timer cancelled and re-armed on every pong).
+   */
+  function armCheck(): void {
+    if (!running || confirmPending) return;
+    const due = nextCrossingMono();
+    if (checkTimer !== null && checkDueMono <= due) return;
+    if (checkTimer !== null) clock.clearTimeout(checkTimer);
+    checkTimer = null;
+    checkDueMono = due;
+    if (due === Number.POSITIVE_INFINITY) return;
+    // Whole milliseconds, never 0: a check that wakes a fraction early simply re-arms for the rest.
+    checkTimer = arm(guarded(() => check(false)), Math.max(1, Math.ceil(due - clock.monotonicNow())));
+  }
+
+  function check(confirming: boolean): void {
+    checkTimer = null;
+    checkDueMono = Number.POSITIVE_INFINITY;
+    if (!running) return;
+    const event: HeartbeatEvent = { type: 'heartbeat.check', atMono: clock.monotonicNow() };
+    if (!confirming) {
+      const [, actions] = transition(machine, snapshot, event);
+      if (actions.some((a) => a.type === 'notePeerState' && (a.params as PeerStateChange).to === 'down')) {
+        // Let pending socket reads run first (see the header); the confirmation judges afresh.
+        confirmPending = true;
+        clock.defer(guarded(() => {
+          confirmPending = false;
+          check(true);
+        }));
+        return;
+      }
+    }
+    step(event);
+  }
+
   function round(): void {
-    timer = null;
+    roundTimer = null;
     if (!running) return;
     for (const peer of env.peers) {
       const seq = nextSeq++;
@@ -92,10 +172,16 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
       queue.push({ seq, t0, sentMono: clock.monotonicNow() });
       if (queue.length > pendingMax) queue.splice(0, queue.length - pendingMax);
       pending.set(peer, queue);
-      transport.send(peer, { type: 'peer.ping', seq, t0 });
+      // A ping the transport refused (link down) will get no pong: forget it.
+      if (!transport.send(peer, { type: 'peer.ping', seq, t0 })) queue.pop();
     }
-    step({ type: 'heartbeat.tick', atMono: clock.monotonicNow() });
-    timer = arm(guarded(round), hb.intervalMs);
+    // The next slot of the grid; slots missed while this process was stalled are skipped, not
+    // sent in a burst.
+    const now = clock.monotonicNow();
+    do {
+      nextRoundMono += hb.intervalMs;
+    } while (nextRoundMono <= now);
+    roundTimer = arm(guarded(round), nextRoundMono - now);
   }
 
   function onPing(from: NodeId, m: PeerMessage): void {
@@ -140,10 +226,14 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
     };
   }
 
-  function peerHealth(): Record<NodeId, PeerHealth> {
+  /**
+   * Per-peer health. Each entry also carries `downAfterMs`, the silence at the last verdict of
+   * down, which the PeerHealth contract does not list yet: /status can show it once it does.
+   */
+  function peerHealth(): Record<NodeId, PeerHealth & { readonly downAfterMs: number | null }> {
     const now = clock.monotonicNow();
     const levels = peerLevels(snapshot.value);
-    const out: Record<NodeId, PeerHealth> = {};
+    const out: Record<NodeId, PeerHealth & { readonly downAfterMs: number | null }> = {};
     for (const peer of env.peers) {
       const link = snapshot.context.links[peer];
       const state = levels[peer] ?? 'down';
@@ -153,6 +243,7 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
         phi: link ? phiAt(link.phi, now, snapshot.context.options) : 0,
         rttMs: link?.rttMs ?? null,
         lastSeenMsAgo: link?.lastSeenMono == null ? null : now - link.lastSeenMono,
+        downAfterMs: link?.downAfterMs ?? null,
       };
     }
     return out;
@@ -166,12 +257,18 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
       if (running) return;
       running = true;
       unsubscribe = transport.subscribe(guarded(onMessage));
+      nextRoundMono = clock.monotonicNow();
       round();
+      armCheck();
     },
     async stop() {
       running = false;
-      if (timer !== null) clock.clearTimeout(timer);
-      timer = null;
+      if (roundTimer !== null) clock.clearTimeout(roundTimer);
+      if (checkTimer !== null) clock.clearTimeout(checkTimer);
+      roundTimer = null;
+      checkTimer = null;
+      checkDueMono = Number.POSITIVE_INFINITY;
+      confirmPending = false;
       unsubscribe?.();
       unsubscribe = null;
     },
@@ -183,7 +280,22 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
       return {
         state: snapshot.value,
         children: Object.entries(health).map(([id, h]) => ({ id, state: h.state })),
-        summary: Object.fromEntries(Object.entries(health).map(([id, h]) => [id, { phi: Number(h.phi.toFixed(2)), rttMs: h.rttMs }])),
+        summary: Object.fromEntries(
+          Object.entries(health).map(([id, h]) => {
+            const link = snapshot.context.links[id];
+            const { mean, stdDev, spread } = intervalStats(link?.phi.intervals ?? []);
+            const round2 = (x: number) => Math.round(x * 100) / 100;
+            return [id, {
+              phi: round2(h.phi),
+              rttMs: h.rttMs,
+              meanIntervalMs: round2(mean),
+              stdDevMs: round2(stdDev),
+              spreadMs: round2(spread),
+              samples: link?.phi.intervals.length ?? 0,
+              downAfterMs: link?.downAfterMs ?? null,
+            }];
+          }),
+        ),
       };
     },
   };

@@ -23,6 +23,12 @@ export interface PeerLink {
   readonly lastSeenMono: number | null;
   /** Round trip of the last pong (monotonic ms), null before the first. */
   readonly rttMs: number | null;
+  /**
+   * Silence (ms since the last heartbeat) when the peer was last declared down, null if never:
+   * what the detector's bound is about, recorded at the moment of the verdict so that an
+   * observer need not time it from outside.
+   */
+  readonly downAfterMs: number | null;
 }
 
 export interface HeartbeatContext {
@@ -39,7 +45,7 @@ export interface HeartbeatInput {
 
 export type HeartbeatEvent =
   | { readonly type: 'peer.pong'; readonly peer: NodeId; readonly atMono: number; readonly rttMs: number | null }
-  | { readonly type: 'heartbeat.tick'; readonly atMono: number };
+  | { readonly type: 'heartbeat.check'; readonly atMono: number };
 
 /** The effect a state change produces (the params of the `notePeerState` action). */
 export interface PeerStateChange {
@@ -77,6 +83,12 @@ const heartbeatSetup = setup({
   actions: {
     recordPong: assign(({ context, event }, p: PeerParams) => updateLink(context, event, p.peer, 'record')),
     resumePeer: assign(({ context, event }, p: PeerParams) => updateLink(context, event, p.peer, 'resume')),
+    markDown: assign(({ context, event }, p: PeerParams) => {
+      const link = linkOf(context, p.peer);
+      if (link === undefined) return {};
+      const next: PeerLink = { ...link, downAfterMs: Math.max(0, event.atMono - link.phi.lastArrivalMono) };
+      return { links: { ...context.links, [p.peer]: next } };
+    }),
     // An effect for the actor (trace + log): no-op here, so transition() hands it back.
     notePeerState: (_args, _change: PeerStateChange) => {},
   },
@@ -90,8 +102,11 @@ function updateLink(
 ): Partial<HeartbeatContext> {
   const link = linkOf(context, peer);
   if (event.type !== 'peer.pong' || link === undefined) return {};
-  const phi = how === 'record' ? phiRecord(link.phi, event.atMono, context.options.windowSize) : phiResume(link.phi, event.atMono);
-  const next: PeerLink = { phi, lastSeenMono: event.atMono, rttMs: event.rttMs ?? link.rttMs };
+  // The first pong ends a silence that was link setup (dialling, authenticating, the peer still
+  // booting), not a sample of the link's rhythm: like an outage, it restarts the clock only.
+  const record = how === 'record' && link.lastSeenMono !== null;
+  const phi = record ? phiRecord(link.phi, event.atMono, context.options.windowSize) : phiResume(link.phi, event.atMono);
+  const next: PeerLink = { ...link, phi, lastSeenMono: event.atMono, rttMs: event.rttMs ?? link.rttMs };
   return { links: { ...context.links, [peer]: next } };
 }
 
@@ -99,7 +114,11 @@ function note(peer: NodeId, from: PeerLevel, to: PeerLevel) {
   return { type: 'notePeerState' as const, params: { peer, from, to } };
 }
 
-/** One region per peer. Pongs only ever make a peer alive; only ticks (the passing of time) degrade it. */
+function goDown(peer: NodeId, from: PeerLevel) {
+  return [{ type: 'markDown' as const, params: { peer } }, note(peer, from, 'down')];
+}
+
+/** One region per peer. Pongs only ever make a peer alive; only checks (the passing of time) degrade it. */
 function peerRegion(peer: NodeId) {
   const p = { peer };
   const pong = (from: PeerLevel, action: 'recordPong' | 'resumePeer') => ({
@@ -113,8 +132,8 @@ function peerRegion(peer: NodeId) {
       alive: {
         on: {
           'peer.pong': pong('alive', 'recordPong'),
-          'heartbeat.tick': [
-            { guard: { type: 'phiReachesDown' as const, params: p }, target: 'down' as const, actions: note(peer, 'alive', 'down') },
+          'heartbeat.check': [
+            { guard: { type: 'phiReachesDown' as const, params: p }, target: 'down' as const, actions: goDown(peer, 'alive') },
             { guard: { type: 'phiReachesSuspect' as const, params: p }, target: 'suspect' as const, actions: note(peer, 'alive', 'suspect') },
           ],
         },
@@ -122,8 +141,8 @@ function peerRegion(peer: NodeId) {
       suspect: {
         on: {
           'peer.pong': pong('suspect', 'recordPong'),
-          'heartbeat.tick': [
-            { guard: { type: 'phiReachesDown' as const, params: p }, target: 'down' as const, actions: note(peer, 'suspect', 'down') },
+          'heartbeat.check': [
+            { guard: { type: 'phiReachesDown' as const, params: p }, target: 'down' as const, actions: goDown(peer, 'suspect') },
             { guard: { type: 'phiBelowSuspect' as const, params: p }, target: 'alive' as const, actions: note(peer, 'suspect', 'alive') },
           ],
         },
@@ -151,7 +170,7 @@ export function createHeartbeatMachine(peers: readonly NodeId[]) {
       links: Object.fromEntries(
         input.peers.map((peer): [NodeId, PeerLink] => [
           peer,
-          { phi: phiSeed(input.startMono, input.intervalMs), lastSeenMono: null, rttMs: null },
+          { phi: phiSeed(input.startMono, input.intervalMs), lastSeenMono: null, rttMs: null, downAfterMs: null },
         ]),
       ),
     }),

@@ -88,6 +88,7 @@ export function registerOpsRoutes(app: FastifyInstance, services: NodeServices):
           phi: Number.isFinite(h.phi) ? h.phi : null,
           rtt_ms: h.rttMs,
           last_seen_ms_ago: h.lastSeenMsAgo,
+          down_after_ms: h.downAfterMs,
           clock_offset_ms: offsets[peer]?.offsetMs ?? null,
         },
       ]),

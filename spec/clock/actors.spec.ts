@@ -232,7 +232,7 @@ test('ping/pong: every peer alive with a round trip; clocks synced; pongs become
       assert.is(h.state, 'alive');
       assert.ok(h.healthy);
       assert.ok(h.rttMs !== null && h.rttMs >= 0.6 && h.rttMs <= 8.6, String(h.rttMs)); // two one-way delays of 0.3-4.3 ms
-      assert.ok(h.lastSeenMsAgo !== null && h.lastSeenMsAgo < 110, String(h.lastSeenMsAgo));
+      assert.ok(h.lastSeenMsAgo !== null && h.lastSeenMsAgo < DEFAULT_CONFIG.heartbeat.intervalMs + 10, String(h.lastSeenMsAgo));
       assert.ok(h.phi < 1, String(h.phi));
     }
     assert.is(n.clockActor.api.fenced(), false);
@@ -241,7 +241,7 @@ test('ping/pong: every peer alive with a round trip; clocks synced; pongs become
     const offset = n.clockActor.api.offsetMs();
     assert.ok(offset !== null && Math.abs(offset) <= 3, String(offset));
     // The heartbeat actor talks to the clock actor only, and never about elections.
-    assert.ok(n.sent.length >= 18);
+    assert.ok(n.sent.length >= 2 * (1_000 / DEFAULT_CONFIG.heartbeat.intervalMs) - 2, String(n.sent.length));
     assert.ok(n.sent.every((s) => s.to === 'clock' && s.event.type === 'clock.sample'));
   }
   assert.equal(c.failures(), []);

@@ -15,11 +15,11 @@ function step(s: Snap, e: HeartbeatEvent) {
   return { next, effects: actions.map((a) => ({ type: a.type, params: a.params })) };
 }
 
-/** Steady pongs from both peers every 100 ms up to `until`, ticking after each round. */
+/** Steady pongs from both peers every 100 ms up to `until`, checking after each round. */
 function steady(s: Snap, from: number, until: number, peers = ['b', 'c']): Snap {
   for (let t = from; t <= until; t += 100) {
     for (const peer of peers) s = step(s, { type: 'peer.pong', peer, atMono: t, rttMs: 1 }).next;
-    s = step(s, { type: 'heartbeat.tick', atMono: t }).next;
+    s = step(s, { type: 'heartbeat.check', atMono: t }).next;
   }
   return s;
 }
@@ -28,15 +28,24 @@ test('initial: every peer alive, seeded history, never seen', () => {
   const [s, actions] = initialTransition(machine, input);
   assert.equal(s.value, { b: 'alive', c: 'alive' });
   assert.equal(actions, []);
-  assert.equal(s.context.links['b'], { phi: { intervals: [75, 125], lastArrivalMono: 0 }, lastSeenMono: null, rttMs: null });
+  assert.equal(s.context.links['b'], { phi: { intervals: [75, 125], lastArrivalMono: 0 }, lastSeenMono: null, rttMs: null, downAfterMs: null });
 });
 
-test('pong: records the interval, the time seen and the round trip; no effect while alive', () => {
+test('first pong: restarts the clock without recording the link-setup gap; no effect while alive', () => {
   const [s0] = initialTransition(machine, input);
-  const { next, effects } = step(s0, { type: 'peer.pong', peer: 'b', atMono: 100, rttMs: 0.4 });
+  // 900 ms of dialling and authenticating is not a sample of the link's rhythm.
+  const { next, effects } = step(s0, { type: 'peer.pong', peer: 'b', atMono: 900, rttMs: 0.4 });
   assert.equal(effects, []);
-  assert.equal(next.context.links['b'], { phi: { intervals: [75, 125, 100], lastArrivalMono: 100 }, lastSeenMono: 100, rttMs: 0.4 });
+  assert.equal(next.context.links['b'], { phi: { intervals: [75, 125], lastArrivalMono: 900 }, lastSeenMono: 900, rttMs: 0.4, downAfterMs: null });
   assert.equal(next.context.links['c'], s0.context.links['c']);
+});
+
+test('later pongs: record the interval, the time seen and the round trip', () => {
+  const [s0] = initialTransition(machine, input);
+  const s1 = step(s0, { type: 'peer.pong', peer: 'b', atMono: 900, rttMs: 0.4 }).next;
+  const { next, effects } = step(s1, { type: 'peer.pong', peer: 'b', atMono: 1_003, rttMs: 0.7 });
+  assert.equal(effects, []);
+  assert.equal(next.context.links['b'], { phi: { intervals: [75, 125, 103], lastArrivalMono: 1_003 }, lastSeenMono: 1_003, rttMs: 0.7, downAfterMs: null });
 });
 
 test('pong from an unknown node changes nothing', () => {
@@ -47,7 +56,7 @@ test('pong from an unknown node changes nothing', () => {
   assert.equal(next.value, s0.value);
 });
 
-test('tick: a silent peer goes alive -> suspect -> down, each change one effect', () => {
+test('check: a silent peer goes alive -> suspect -> down, each change one effect', () => {
   let s = steady(initialTransition(machine, input)[0], 100, 2_000);
   assert.equal(s.value, { b: 'alive', c: 'alive' });
   const seen: unknown[] = [];
@@ -55,7 +64,7 @@ test('tick: a silent peer goes alive -> suspect -> down, each change one effect'
   let downAt = -1;
   for (let t = 2_100; t <= 3_400; t += 100) {
     s = step(s, { type: 'peer.pong', peer: 'b', atMono: t, rttMs: 1 }).next;
-    const r = step(s, { type: 'heartbeat.tick', atMono: t });
+    const r = step(s, { type: 'heartbeat.check', atMono: t });
     s = r.next;
     for (const e of r.effects) seen.push(e);
     const c = peerLevels(s.value)['c'];
@@ -74,7 +83,7 @@ test('tick: a silent peer goes alive -> suspect -> down, each change one effect'
 test('pong while suspect: back to alive, recorded, with an effect', () => {
   let s = steady(initialTransition(machine, input)[0], 100, 2_000);
   let t = 2_000;
-  while (peerLevels(s.value)['c'] !== 'suspect') s = step(s, { type: 'heartbeat.tick', atMono: (t += 10) }).next;
+  while (peerLevels(s.value)['c'] !== 'suspect') s = step(s, { type: 'heartbeat.check', atMono: (t += 10) }).next;
   const { next, effects } = step(s, { type: 'peer.pong', peer: 'c', atMono: t + 5, rttMs: 2 });
   assert.equal(effects, [{ type: 'notePeerState', params: { peer: 'c', from: 'suspect', to: 'alive' } }]);
   assert.is(peerLevels(next.value)['c'], 'alive');
@@ -84,19 +93,31 @@ test('pong while suspect: back to alive, recorded, with an effect', () => {
 
 test('pong while down: back to alive without recording the outage as an interval', () => {
   let s = steady(initialTransition(machine, input)[0], 100, 2_000);
-  s = step(s, { type: 'heartbeat.tick', atMono: 9_000 }).next;
+  s = step(s, { type: 'heartbeat.check', atMono: 9_000 }).next;
   assert.equal(s.value, { b: 'down', c: 'down' });
   const before = s.context.links['c']!.phi.intervals;
   const { next, effects } = step(s, { type: 'peer.pong', peer: 'c', atMono: 9_050, rttMs: 3 });
   assert.equal(effects, [{ type: 'notePeerState', params: { peer: 'c', from: 'down', to: 'alive' } }]);
   assert.equal(next.value, { b: 'down', c: 'alive' });
-  assert.equal(next.context.links['c'], { phi: { intervals: before, lastArrivalMono: 9_050 }, lastSeenMono: 9_050, rttMs: 3 });
+  assert.equal(next.context.links['c'], { phi: { intervals: before, lastArrivalMono: 9_050 }, lastSeenMono: 9_050, rttMs: 3, downAfterMs: 7_000 });
 });
 
-test('tick while down does nothing', () => {
-  let s = step(initialTransition(machine, input)[0], { type: 'heartbeat.tick', atMono: 50_000 }).next;
+test('the verdict down records the silence it was reached at; a later outage overwrites it', () => {
+  let s = steady(initialTransition(machine, input)[0], 100, 2_000);
+  assert.is(s.context.links['c']!.downAfterMs, null);
+  s = step(s, { type: 'heartbeat.check', atMono: 3_234.5 }).next;
+  assert.is(peerLevels(s.value)['c'], 'down');
+  assert.is(s.context.links['c']!.downAfterMs, 1_234.5);
+  s = step(s, { type: 'peer.pong', peer: 'c', atMono: 4_000, rttMs: 1 }).next;
+  assert.is(s.context.links['c']!.downAfterMs, 1_234.5, 'kept while alive again: the last verdict');
+  s = step(s, { type: 'heartbeat.check', atMono: 6_000 }).next;
+  assert.is(s.context.links['c']!.downAfterMs, 2_000);
+});
+
+test('check while down does nothing', () => {
+  let s = step(initialTransition(machine, input)[0], { type: 'heartbeat.check', atMono: 50_000 }).next;
   assert.equal(s.value, { b: 'down', c: 'down' });
-  const { next, effects } = step(s, { type: 'heartbeat.tick', atMono: 60_000 });
+  const { next, effects } = step(s, { type: 'heartbeat.check', atMono: 60_000 });
   assert.equal(effects, []);
   assert.equal(next.value, s.value);
 });
@@ -105,7 +126,7 @@ test('a peer never heard from goes down on the seeded schedule', () => {
   let s = initialTransition(machine, input)[0];
   let downAt = -1;
   for (let t = 100; t <= 3_000 && downAt < 0; t += 100) {
-    s = step(s, { type: 'heartbeat.tick', atMono: t }).next;
+    s = step(s, { type: 'heartbeat.check', atMono: t }).next;
     if (peerLevels(s.value)['b'] === 'down') downAt = t;
   }
   assert.ok(downAt > 1_000 && downAt <= 1_300, String(downAt));

@@ -10,6 +10,7 @@ import {
   phiRecord,
   phiResume,
   phiSeed,
+  phiStdDevs,
   silenceToReachMs,
   type PhiHistory,
   type PhiOptions,
@@ -65,9 +66,23 @@ test('phiResume restarts the silence without recording the gap', () => {
   assert.ok(phiAt(r, 60_000, opts) < 1);
 });
 
-test('intervalStats: population mean and standard deviation', () => {
-  assert.equal(intervalStats([2, 4, 4, 4, 5, 5, 7, 9]), { mean: 5, stdDev: 2 });
-  assert.equal(intervalStats([]), { mean: 0, stdDev: 0 });
+test('intervalStats: population mean and standard deviation; spread = 1.4826 x median absolute deviation', () => {
+  // median 4.5, absolute deviations 2.5 .5 .5 .5 .5 .5 2.5 4.5 -> median 0.5
+  assert.equal(intervalStats([2, 4, 4, 4, 5, 5, 7, 9]), { mean: 5, stdDev: 2, spread: 1.4826 * 0.5 });
+  assert.equal(intervalStats([3, 1, 2]), { mean: 2, stdDev: Math.sqrt(2 / 3), spread: 1.4826 });
+  assert.equal(intervalStats([]), { mean: 0, stdDev: 0, spread: 0 });
+});
+
+test('spread: one stall in the window hardly moves it, so it does not delay detection by k std devs', () => {
+  const calm = Array.from({ length: 50 }, (_, i) => 200 + ((i * 7) % 11) - 5);
+  const stalled = [...calm.slice(0, 48), 800, 0];
+  const a = intervalStats(calm);
+  const b = intervalStats(stalled);
+  assert.ok(b.stdDev > a.stdDev + 80, `plain std dev jumps: ${a.stdDev} -> ${b.stdDev}`);
+  assert.ok(Math.abs(b.spread - a.spread) < 1, `spread stays: ${a.spread} -> ${b.spread}`);
+  const o: PhiOptions = { threshold: 8, minStdDevMs: 1, acceptablePauseMs: 700, windowSize: 50 };
+  const h = (intervals: number[]): PhiHistory => ({ intervals, lastArrivalMono: 0 });
+  assert.ok(silenceToReachMs(h(stalled), 8, o) - silenceToReachMs(h(calm), 8, o) < 10);
 });
 
 test('levels: alive below half the threshold, suspect from half, down from the threshold', () => {
@@ -98,6 +113,30 @@ test('with a 100 ms std-dev floor (the config default today), detection takes ab
   const o: PhiOptions = { threshold: 8, minStdDevMs: 100, acceptablePauseMs: 1_000, windowSize: 100 };
   const crossing = silenceToReachMs(steady(100, 50), 8, o);
   assert.ok(crossing > 1_600 && crossing < 1_650, String(crossing));
+});
+
+test('phiStdDevs: the k of "down at mean + pause + k std devs" (5.23 for Akka\'s threshold 8)', () => {
+  assert.ok(Math.abs(phiStdDevs(8) - 5.226) < 0.001, String(phiStdDevs(8)));
+  assert.ok(Math.abs(phiStdDevs(4) - 3.638) < 0.001, String(phiStdDevs(4)));
+  assert.ok(Math.abs(phiStdDevs(Math.log10(2))) < 1e-9, 'phi log10(2) is the mean itself');
+  for (const phi of [0.1, 0.5, 1, 2, 3, 5, 8, 12, 16, 20, 40]) {
+    assert.ok(Math.abs(phiOf(phiStdDevs(phi), 0, 1) - phi) < 1e-9, `phi ${phi}`);
+  }
+});
+
+test('silenceToReachMs is exact: phi just before it is below the level, just after at or above', () => {
+  let jittery = phiSeed(0, 100);
+  let t = 0;
+  for (let i = 0; i < 80; i++) jittery = phiRecord(jittery, (t += 100 + ((i * 37) % 61) - 30), opts.windowSize);
+  for (const h of [steady(100, 50), jittery]) {
+    for (const level of [4, 8, 12]) {
+      const at = silenceToReachMs(h, level, opts);
+      assert.ok(phiAt(h, h.lastArrivalMono + at - 0.01, opts) < level, `below just before (${level})`);
+      assert.ok(phiAt(h, h.lastArrivalMono + at + 0.01, opts) >= level, `reached just after (${level})`);
+      const { mean, spread } = intervalStats(h.intervals);
+      assert.ok(Math.abs(at - (mean + opts.acceptablePauseMs + phiStdDevs(level) * Math.max(spread, opts.minStdDevMs))) < 1e-6);
+    }
+  }
 });
 
 test.run();

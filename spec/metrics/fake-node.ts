@@ -44,8 +44,8 @@ export function initialState(): FakeState {
     },
     appliedIndex: 118,
     peerHealth: {
-      node2: { healthy: true, state: 'alive', phi: 0.5, rttMs: 2, lastSeenMsAgo: 40 },
-      node3: { healthy: false, state: 'down', phi: Number.POSITIVE_INFINITY, rttMs: null, lastSeenMsAgo: 9000 },
+      node2: { healthy: true, state: 'alive', phi: 0.5, rttMs: 2, lastSeenMsAgo: 40, downAfterMs: null },
+      node3: { healthy: false, state: 'down', phi: Number.POSITIVE_INFINITY, rttMs: null, lastSeenMsAgo: 9000, downAfterMs: 1200 },
     },
     peerOffsets: { node2: { offsetMs: 3, rttMs: 2 }, node3: { offsetMs: -12, rttMs: 5 } },
     offsetMs: 1.5,
