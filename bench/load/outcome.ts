@@ -42,6 +42,8 @@ function byStatus(status: number, text: string, units: number): Outcome {
   const label = typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? `${status} ${code}` : String(status);
   // Client errors (validation, 409, 422 ledger rejections, 429 full queue) never reach the log.
   if (status >= 400 && status < 500) return { kind: 'failed', units: 0, label };
+  // Appended but replaced by another committed entry: it can never take effect.
+  if (code === 'SYNCPAY_ERR_NOT_COMMITTED') return { kind: 'failed', units: 0, label };
   return { kind: 'unknown', units, label };
 }
 

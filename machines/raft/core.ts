@@ -5,20 +5,25 @@
 // machine and per-follower flow control through one peer-progress machine per follower, all
 // stepped with XState's pure `transition()`; entries themselves never pass through XState.
 //
+// A proposal is answered by what the log shows at the position it was appended at, never by a
+// change of leader: success once that entry commits, NOT_COMMITTED once another entry commits in
+// its place, OUTCOME_UNKNOWN when nothing here can tell (a later term's snapshot, a timeout).
+//
 // The core mutates its own state in place (copying the log on every step would cost more than
 // the rest of the protocol); callers must treat it as owned by one serial loop.
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { initialTransition, type SnapshotFrom } from 'xstate';
+import { transition } from '../pure-transition.ts';
 import type { Config } from '../config.ts';
 import { leaderElectionMachine, roleOf, type ElectionEvent, type ElectionRole } from '../leader-election.machine.ts';
 import { logReplicationMachine, type ReplicationEvent } from '../log-replication.machine.ts';
 import { isPaused, peerProgressMachine, type ProgressEvent, type ProgressMode } from '../peer-progress.machine.ts';
 import type { AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply, RaftMessage } from '../raft-events.ts';
 import type { HardState, LogEntry, NodeId } from '../types.ts';
-import { ERR, failure, type Effect, type ReplyResult } from './effects.ts';
+import { appendedNotice, ERR, failure, placedFailure, placementOf, readAppendedNotice, type Effect, type ProposeResult, type ReplyResult } from './effects.ts';
 import { LogView } from './log-view.ts';
 import { majority, quorumIndex } from './quorum.ts';
 import { termGate } from './term-gate.ts';
-import { ForwardBook, LeaderWaitBook, ProposalBook, ReadBook, type PendingProposal } from './requests.ts';
+import { ForwardBook, LeaderWaitBook, ProposalBook, ReadBook, RecentRequests, type Forward, type PendingProposal } from './requests.ts';
 import { chunkAt, SnapshotReceiver, type OutgoingSnapshot } from './snapshot-transfer.ts';
 import { shouldGrantVote } from './vote.ts';
 
@@ -95,6 +100,8 @@ export class RaftCore {
 
   private readonly proposals = new ProposalBook();
   private readonly forwarded = new ForwardBook();
+  /** Forwarded proposals received lately (a duplicated message must not append a request twice). */
+  private readonly seenForwards: RecentRequests;
   private readonly waitingForLeader = new LeaderWaitBook();
   private readonly reads = new ReadBook();
   private transfer: Transfer | null = null;
@@ -112,6 +119,7 @@ export class RaftCore {
     this.peers = deps.peers.filter((p) => p !== deps.self);
     this.voters = [deps.self, ...this.peers];
     this.cfg = deps.raft;
+    this.seenForwards = new RecentRequests(Math.max(1024, 2 * this.cfg.pendingProposalsMax));
     const snap = recovered.snapshot;
     this.log = new LogView(snap?.meta.index ?? 0, snap?.meta.term ?? 0, recovered.entries);
     this.snapshot = snap ? { index: snap.meta.index, term: snap.meta.term, data: snap.data } : null;
@@ -348,10 +356,14 @@ export class RaftCore {
     this.maybeCommit();
   }
 
+  /**
+   * Pending proposals are not answered here: an entry appended in our term may still commit
+   * under the next leader (or be replaced). They stay in the book until the commit index or a
+   * snapshot covers them, or they time out. Reads have no effect, so they fail at once.
+   */
   private leaveLeadership(): void {
     const leader = this.leader();
-    const why = failure(ERR.leaderChanged, 'leadership changed before the entry committed; it may still commit', leader, this.cfg.electionTimeoutMsMin);
-    for (const p of this.proposals.takeAll()) this.answerProposal(p, why);
+    if (this.proposals.size > 0) this.trace('proposals.kept', { count: this.proposals.size, reason: 'leadership lost; the commit index will decide them' });
     const readWhy = failure(ERR.leaderChanged, 'leadership changed before the read was confirmed', leader, this.cfg.electionTimeoutMsMin);
     for (const r of this.reads.takeAll()) this.answerRead(r.reqId, r.origin, readWhy);
     if (this.transfer) {
@@ -407,10 +419,14 @@ export class RaftCore {
   private expireRequests(): void {
     const leader = this.leader();
     for (const p of this.proposals.takeExpired(this.now)) {
-      this.answerProposal(p, failure(ERR.timeout, 'the proposal did not commit in time; it may still commit', leader, 0));
+      this.answerProposal(p, placedFailure(ERR.outcomeUnknown, `the proposal appended at ${p.index} (term ${p.term}) did not commit within ${this.cfg.proposalTimeoutMs} ms; it may still commit`, leader, 0, p.index, p.term));
     }
-    for (const reqId of this.forwarded.takeExpired(this.now)) {
-      this.reply(reqId, failure(ERR.timeout, 'the leader did not answer in time', leader, 0));
+    for (const f of this.forwarded.takeExpired(this.now)) {
+      if (f.kind === 'read') this.reply(f.reqId, failure(ERR.timeout, 'the leader did not answer in time', leader, 0));
+      else if (f.placed !== null) {
+        const at = f.placed;
+        this.reply(f.reqId, placedFailure(ERR.outcomeUnknown, `the proposal appended at ${at.index} (term ${at.term}) did not commit within ${this.cfg.proposalTimeoutMs} ms; it may still commit`, leader, 0, at.index, at.term));
+      } else this.reply(f.reqId, failure(ERR.outcomeUnknown, `leader ${f.to} did not answer within ${this.cfg.proposalTimeoutMs} ms; the proposal may still commit`, leader, 0));
     }
     for (const w of this.waitingForLeader.takeExpired(this.now)) {
       const known = leader ?? this.lastKnownLeader;
@@ -469,6 +485,7 @@ export class RaftCore {
       case 'peer.readIndex':
         return this.onReadIndex(msg.reqId, from);
       case 'peer.proposeReply':
+        return this.onProposeReply(from, msg);
       case 'peer.readIndexReply':
         if (this.forwarded.take(msg.reqId)) this.reply(msg.reqId, msg.result);
         return;
@@ -579,6 +596,7 @@ export class RaftCore {
     if (!keepSuffix && lastBefore > index) this.emit({ type: 'persist.truncate', index: index + 1 });
     if (!keepSuffix) this.durableIndex = Math.min(this.durableIndex, index);
     this.replicate({ type: 'snapshot.installed', index });
+    this.settle(this.commitIndex());
     if (this.applied < index) {
       this.applied = index;
       this.emit({ type: 'restore', index, term, data });
@@ -712,7 +730,7 @@ export class RaftCore {
       if (entries.length > 0) this.emit({ type: 'apply', entries });
       this.applied = commit;
     }
-    for (const p of this.proposals.takeCommitted(commit)) this.answerProposal(p, { ok: true, index: p.index, term: p.term, hlc: p.hlc });
+    this.settle(commit);
     if (this.role() === 'leader') {
       // Followers learn the new commit index at once (an empty append if nothing else is due),
       // so they can apply, and serve reads, without waiting for the next heartbeat.
@@ -751,6 +769,9 @@ export class RaftCore {
   // ---- client requests ----------------------------------------------------------------------
 
   private onPropose(reqId: string, data: string, origin: NodeId | null): void {
+    // Whatever role we hold, a forwarded request is acted on once: a second copy answered
+    // "no leader" could overtake the first copy's notice, or a second copy could be appended.
+    if (origin !== null && this.seenForwards.seen(`${origin} ${reqId}`, this.now, this.cfg.proposalTimeoutMs)) return;
     const answer = (result: ReplyResult): void => {
       if (origin === null) this.reply(reqId, result);
       else this.send(origin, { type: 'peer.proposeReply', term: this.term(), reqId, result: result as never });
@@ -778,6 +799,9 @@ export class RaftCore {
     const entry: LogEntry = { index: this.log.lastIndex() + 1, term: this.term(), kind: 'command', hlc: this.deps.stamp(), data };
     this.appendLocal(entry);
     book.add({ reqId, origin, index: entry.index, term: entry.term, hlc: entry.hlc, bytes, deadline: this.now + this.cfg.proposalTimeoutMs });
+    // The follower learns the position at once, so it can settle the request from its own commit
+    // index should we go away before answering. It promises nothing durable: it may leave early.
+    if (origin !== null) this.send(origin, { type: 'peer.proposeReply', term: this.term(), reqId, result: appendedNotice(this.self, entry.index, entry.term, entry.hlc) }, true);
     this.broadcastDue = true;
     if (this.peers.length === 0) this.maybeCommit();
   }
@@ -809,7 +833,7 @@ export class RaftCore {
       this.waitingForLeader.add({ reqId, kind, data, deadline: this.now + this.cfg.proposalWaitForLeaderMs });
       return;
     }
-    this.forwarded.add(reqId, leader, this.now + this.cfg.proposalTimeoutMs);
+    this.forwarded.add(reqId, leader, this.now + this.cfg.proposalTimeoutMs, kind);
     if (kind === 'propose') this.send(leader, { type: 'peer.propose', term: this.term(), reqId, data });
     else this.send(leader, { type: 'peer.readIndex', term: this.term(), reqId });
   }
@@ -828,16 +852,41 @@ export class RaftCore {
 
   /**
    * Forwarded requests whose answer can no longer come (that leader was replaced, or our link to
-   * it dropped) fail now rather than at their deadline. The leader may have appended a proposal
-   * before it went, so the outcome is unknown: LEADER_CHANGED, retryable with the same key.
+   * it dropped) and whose position we do not know fail now rather than at their deadline. A read
+   * may simply be retried. A proposal may have been appended before the leader went, and nobody
+   * told us where: OUTCOME_UNKNOWN, to be retried only under the same id or Idempotency-Key.
+   * (Proposals whose position we know are not here: our commit index decides them.)
    */
-  private failForwarded(reqIds: readonly string[], why: string): void {
-    if (reqIds.length === 0) return;
+  private failForwarded(forwards: readonly Forward[], why: string): void {
+    if (forwards.length === 0) return;
     const leader = this.leader() ?? this.lastKnownLeader;
-    for (const reqId of reqIds) {
-      this.reply(reqId, failure(ERR.leaderChanged, `${why}; its answer will not come (a forwarded proposal may still commit)`, leader, this.cfg.heartbeatIntervalMs));
+    for (const f of forwards) {
+      if (f.kind === 'read') this.reply(f.reqId, failure(ERR.leaderChanged, `${why}; the read was not confirmed`, leader, this.cfg.heartbeatIntervalMs));
+      else this.reply(f.reqId, failure(ERR.outcomeUnknown, `${why} before saying where it appended the proposal; it may still commit`, leader, this.cfg.heartbeatIntervalMs));
     }
-    this.trace('forwarded.failed', { count: reqIds.length, reason: why });
+    this.trace('forwarded.failed', { count: forwards.length, reason: why });
+  }
+
+  /**
+   * The leader's answer to a forwarded proposal, or its notice of where it appended it. Once the
+   * position is known only a verdict about that position settles the request: success, or a
+   * failure that carries the same position.
+   */
+  private onProposeReply(from: NodeId, msg: Extract<RaftMessage, { type: 'peer.proposeReply' }>): void {
+    const at = readAppendedNotice(msg.result);
+    if (at !== null) {
+      // A notice overtaken by our own commit index is decided at once, not at the next commit.
+      if (this.forwarded.place(msg.reqId, from, at) && at.index <= this.commitIndex()) this.settle(this.commitIndex());
+      return;
+    }
+    const f = this.forwarded.get(msg.reqId);
+    if (!f) return;
+    if (f.placed !== null && !msg.result.ok) {
+      const where = placementOf(msg.result);
+      if (where === null || where.index !== f.placed.index || where.term !== f.placed.term) return;
+    }
+    this.forwarded.take(msg.reqId);
+    this.reply(msg.reqId, msg.result);
   }
 
   private onLinkState(peer: NodeId, up: boolean): void {
@@ -848,6 +897,49 @@ export class RaftCore {
     }
     this.linksDown.add(peer);
     this.failForwarded(this.forwarded.takeTo(peer), `the link to leader ${peer} went down`);
+  }
+
+  /**
+   * Answer every proposal whose fate is now decided: those at or below `upTo`, a point the commit
+   * index or an installed snapshot has reached. Both our own (appended as leader, perhaps in an
+   * earlier term) and those we forwarded and know the position of.
+   */
+  private settle(upTo: number): void {
+    for (const p of this.proposals.takeUpTo(upTo)) this.answerProposal(p, this.verdict(p.index, p.term, p.hlc));
+    for (const f of this.forwarded.takePlacedUpTo(upTo)) {
+      const at = f.placed!;
+      this.reply(f.reqId, this.verdict(at.index, at.term, at.hlc));
+    }
+  }
+
+  /** The answer for a proposal appended at (index, term), once `index` is committed here. */
+  private verdict(index: number, term: number, hlc: string): ProposeResult {
+    const fate = this.fate(index, term);
+    if (fate === 'committed') return { ok: true, index, term, hlc };
+    const leader = this.leader() ?? this.lastKnownLeader;
+    this.trace('proposal.settled', { index, entryTerm: term, fate });
+    if (fate === 'replaced') {
+      return placedFailure(ERR.notCommitted, `another entry committed at ${index}, where this proposal was appended in term ${term}: it will never commit, retrying is safe`, leader, this.cfg.heartbeatIntervalMs, index, term);
+    }
+    return placedFailure(ERR.outcomeUnknown, `a snapshot of a later term covers ${index}, where this proposal was appended in term ${term}: whether it committed is not known here`, leader, this.cfg.heartbeatIntervalMs, index, term);
+  }
+
+  /**
+   * Whether the entry (index, term), appended by the leader of `term`, is the one committed at
+   * `index`, for an index the commit index (or a snapshot) has reached. With the entry still in
+   * the log the terms decide. Under a snapshot ending at (S, T): if T equals the entry's term,
+   * the entry at S was appended by the same leader after ours, so by log matching ours is in the
+   * committed prefix; if T is lower, every committed entry up to S has a term at most T, so ours
+   * is not one of them; if T is higher, nothing here tells. (An uncommitted entry of another term
+   * at `index` proves nothing: ours may still commit, Raft figure 8.)
+   */
+  private fate(index: number, term: number): 'committed' | 'replaced' | 'unknown' {
+    const at = this.log.term(index);
+    if (at !== undefined) return at === term ? 'committed' : 'replaced';
+    if (index > this.log.snapshotIndex()) return 'unknown';
+    const snapTerm = this.log.snapshotTerm();
+    if (snapTerm === term) return 'committed';
+    return snapTerm < term ? 'replaced' : 'unknown';
   }
 
   private answerProposal(p: PendingProposal, result: ReplyResult): void {

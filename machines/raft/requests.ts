@@ -1,7 +1,8 @@
-// Bookkeeping for client requests in flight, kept apart from the protocol rules: the leader's
-// proposals waiting to commit (with the uncommitted-bytes budget), the request ids a follower
-// forwarded to its leader, requests held until a leader is known, and ReadIndex rounds waiting
-// for a heartbeat quorum. Each book answers "what is done" or "what has expired"; the core turns
+// Bookkeeping for client requests in flight, kept apart from the protocol rules: the proposals a
+// node appended as leader and has not answered (with the uncommitted-bytes budget), the requests
+// a follower forwarded to its leader (and where the leader appended them), forwarded ids a leader
+// has seen, requests held until a leader is known, and ReadIndex rounds waiting for a heartbeat
+// quorum. Each book answers "what is done" or "what has expired"; the core turns
 // those into replies and messages. Deadlines are monotonic milliseconds; every book is kept in
 // deadline order because each of its timeouts is fixed.
 import type { NodeId } from '../types.ts';
@@ -17,86 +18,200 @@ export interface PendingProposal {
   readonly deadline: number;
 }
 
-/** The leader's proposals, by log index (so also in deadline order). */
+/** Where a leader appended a proposal: what the answer about it will be decided on. */
+export interface Placement {
+  readonly index: number;
+  readonly term: number;
+  readonly hlc: string;
+}
+
+/**
+ * Items in index order, taken from the front as a commit index moves. A new item almost always
+ * has the highest index (it was just appended), but a node that lost leadership and won it again
+ * can hold older proposals at or above the index it now appends at: the rare other case is a
+ * binary-search insert. Taking advances a head instead of shifting the array on every commit.
+ */
+class IndexQueue<T extends { readonly index: number }> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  insert(item: T): void {
+    const items = this.items;
+    const last = items[items.length - 1];
+    if (this.length === 0 || last === undefined || last.index <= item.index) {
+      items.push(item);
+      return;
+    }
+    let lo = this.head;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (items[mid]!.index <= item.index) lo = mid + 1;
+      else hi = mid;
+    }
+    items.splice(lo, 0, item);
+  }
+
+  /** Items at or below `index`, in order, removed. */
+  takeUpTo(index: number): T[] {
+    const out: T[] = [];
+    const items = this.items;
+    while (this.head < items.length && items[this.head]!.index <= index) out.push(items[this.head++]!);
+    if (this.head === items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** Drop the items `keep` rejects (leftovers of requests answered another way). */
+  retain(keep: (item: T) => boolean): void {
+    this.items = this.items.slice(this.head).filter(keep);
+    this.head = 0;
+  }
+}
+
+/**
+ * Proposals this node appended as leader and has not answered yet. A proposal stays here when
+ * its node loses leadership: whether it committed is decided later by what the node learns
+ * (the commit index passing its index, or a snapshot covering it), or it times out. Two orders
+ * are kept: arrival order, which is also deadline order (time only moves forward and the timeout
+ * is fixed), and index order, in which commits settle them. Leaving by expiry removes a proposal
+ * from the arrival set only; the index list drops such leftovers lazily.
+ */
 export class ProposalBook {
-  private readonly byIndex = new Map<number, PendingProposal>();
+  private readonly live = new Set<PendingProposal>();
+  private readonly byIndex = new IndexQueue<PendingProposal>();
   private bytes = 0;
 
   get size(): number {
-    return this.byIndex.size;
+    return this.live.size;
   }
   get uncommittedBytes(): number {
     return this.bytes;
   }
 
   add(p: PendingProposal): void {
-    this.byIndex.set(p.index, p);
+    this.live.add(p);
     this.bytes += p.bytes;
+    this.byIndex.insert(p);
   }
 
-  /** Proposals at or below `commit`, oldest first, removed from the book. */
-  takeCommitted(commit: number): PendingProposal[] {
-    return this.takeWhile((p) => p.index <= commit);
-  }
-
-  takeExpired(now: number): PendingProposal[] {
-    return this.takeWhile((p) => p.deadline <= now);
-  }
-
-  takeAll(): PendingProposal[] {
-    return this.takeWhile(() => true);
-  }
-
-  firstDeadline(): number {
-    const first = this.byIndex.values().next();
-    return first.done ? Number.POSITIVE_INFINITY : first.value.deadline;
-  }
-
-  private takeWhile(pred: (p: PendingProposal) => boolean): PendingProposal[] {
+  /** Proposals at or below `index` (what a commit index or a snapshot now covers), in index order, removed. */
+  takeUpTo(index: number): PendingProposal[] {
     const out: PendingProposal[] = [];
-    for (const [index, p] of this.byIndex) {
-      if (!pred(p)) break;
-      this.byIndex.delete(index);
+    for (const p of this.byIndex.takeUpTo(index)) {
+      if (!this.live.delete(p)) continue;
       this.bytes -= p.bytes;
       out.push(p);
     }
     return out;
   }
+
+  takeExpired(now: number): PendingProposal[] {
+    const out: PendingProposal[] = [];
+    for (const p of this.live) {
+      if (p.deadline > now) break;
+      this.live.delete(p);
+      this.bytes -= p.bytes;
+      out.push(p);
+    }
+    if (out.length > 0 && this.byIndex.length > 2 * this.live.size + 64) this.byIndex.retain((p) => this.live.has(p));
+    return out;
+  }
+
+  firstDeadline(): number {
+    const first = this.live.values().next();
+    return first.done ? Number.POSITIVE_INFINITY : first.value.deadline;
+  }
+}
+
+export interface Forward {
+  readonly reqId: string;
+  readonly kind: 'propose' | 'read';
+  /** The leader it went to. */
+  readonly to: NodeId;
+  readonly deadline: number;
+  /** Set once that leader said where it appended the proposal. */
+  placed: Placement | null;
 }
 
 /**
- * Request ids a follower forwarded to its leader (proposals and reads), awaiting its answer. Each
- * remembers which leader it went to: once that node is no longer our leader (or our link to it
- * dropped) its answer may never come, and the caller should hear so at once, not at the deadline.
+ * Requests a follower forwarded to its leader (proposals and reads), awaiting the answer. Each
+ * remembers which leader it went to, and, for a proposal, where that leader appended it once
+ * the leader says so. A proposal whose position is known no longer depends on that leader: this
+ * node's own commit index decides it. Until then, if the leader is replaced or its link drops,
+ * its answer may never come, and the caller should hear so at once, not at the deadline.
  */
 export class ForwardBook {
-  private readonly waiting = new Map<string, { readonly to: NodeId; readonly deadline: number }>();
+  /** Arrival order, also deadline order. */
+  private readonly waiting = new Map<string, Forward>();
+  /** Placed proposals in index order (leftovers of answered ones are dropped lazily). */
+  private readonly placed = new IndexQueue<{ readonly index: number; readonly f: Forward }>();
 
   get size(): number {
     return this.waiting.size;
   }
 
-  add(reqId: string, to: NodeId, deadline: number): void {
-    this.waiting.set(reqId, { to, deadline });
+  add(reqId: string, to: NodeId, deadline: number, kind: 'propose' | 'read' = 'propose'): void {
+    this.waiting.set(reqId, { reqId, kind, to, deadline, placed: null });
   }
 
-  /** True when `reqId` was waiting (and is no longer). */
-  take(reqId: string): boolean {
-    return this.waiting.delete(reqId);
+  get(reqId: string): Forward | undefined {
+    return this.waiting.get(reqId);
   }
 
-  /** Ids forwarded to any node other than `leader` (all of them when it is null), removed. */
-  takeNotTo(leader: NodeId | null): string[] {
-    return this.takeIf((f) => f.to !== leader, false);
+  /** The request, if it was waiting (and is no longer). */
+  take(reqId: string): Forward | undefined {
+    const f = this.waiting.get(reqId);
+    if (f) this.waiting.delete(reqId);
+    return f;
   }
 
-  /** Ids forwarded to `peer`, removed. */
-  takeTo(peer: NodeId): string[] {
-    return this.takeIf((f) => f.to === peer, false);
+  /**
+   * Leader `from` appended proposal `reqId` at `at`. True when that was news. Only the leader it
+   * went to can place it, and only once (a repeated notice changes nothing).
+   */
+  place(reqId: string, from: NodeId, at: Placement): boolean {
+    const f = this.waiting.get(reqId);
+    if (!f || f.kind !== 'propose' || f.to !== from || f.placed !== null) return false;
+    f.placed = { index: at.index, term: at.term, hlc: at.hlc };
+    this.placed.insert({ index: at.index, f });
+    return true;
   }
 
-  takeExpired(now: number): string[] {
-    return this.takeIf((f) => f.deadline <= now, true);
+  /** Unplaced requests forwarded to any node other than `leader` (all of them when it is null), removed. */
+  takeNotTo(leader: NodeId | null): Forward[] {
+    return this.takeIf((f) => f.placed === null && f.to !== leader, false);
+  }
+
+  /** Unplaced requests forwarded to `peer`, removed. */
+  takeTo(peer: NodeId): Forward[] {
+    return this.takeIf((f) => f.placed === null && f.to === peer, false);
+  }
+
+  /** Placed proposals at or below `index`, in index order, removed. */
+  takePlacedUpTo(index: number): Forward[] {
+    const out: Forward[] = [];
+    for (const { f } of this.placed.takeUpTo(index)) {
+      if (this.waiting.get(f.reqId) !== f) continue;
+      this.waiting.delete(f.reqId);
+      out.push(f);
+    }
+    return out;
+  }
+
+  takeExpired(now: number): Forward[] {
+    const out = this.takeIf((f) => f.deadline <= now, true);
+    if (out.length > 0 && this.placed.length > 2 * this.waiting.size + 64) this.placed.retain((x) => this.waiting.get(x.f.reqId) === x.f);
+    return out;
   }
 
   firstDeadline(): number {
@@ -105,17 +220,48 @@ export class ForwardBook {
   }
 
   /** With `ordered`, stop at the first miss (entries are in deadline order). */
-  private takeIf(pred: (f: { readonly to: NodeId; readonly deadline: number }) => boolean, ordered: boolean): string[] {
-    const out: string[] = [];
+  private takeIf(pred: (f: Forward) => boolean, ordered: boolean): Forward[] {
+    const out: Forward[] = [];
     for (const [reqId, f] of this.waiting) {
       if (!pred(f)) {
         if (ordered) break;
         continue;
       }
       this.waiting.delete(reqId);
-      out.push(reqId);
+      out.push(f);
     }
     return out;
+  }
+}
+
+/**
+ * Forwarded request ids a leader has already received, for a while: a network that delivers a
+ * message twice must not make the leader append one client request twice (one copy could then
+ * be answered "not committed" while the other commits). Entries expire in arrival order; the
+ * set is bounded, dropping the oldest when full.
+ */
+export class RecentRequests {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.until.size;
+  }
+
+  /** True when `key` was seen within its time to live; otherwise records it until `now + ttl`. */
+  seen(key: string, now: number, ttl: number): boolean {
+    for (const [k, t] of this.until) {
+      if (t > now) break;
+      this.until.delete(k);
+    }
+    if (this.until.has(key)) return true;
+    this.until.set(key, now + ttl);
+    if (this.until.size > this.max) {
+      const oldest = this.until.keys().next();
+      if (!oldest.done) this.until.delete(oldest.value);
+    }
+    return false;
   }
 }
 

@@ -1,10 +1,14 @@
 // The write path shared by every mutating ledger route: Idempotency-Key handling (local answer
 // from an applied record, 409 while the same key is in flight on this node, 422 for a key reused
 // with another body), then encode -> propose -> wait until applied -> read the outcome at
-// (index, term). Anything the client may safely retry becomes a 503 with Retry-After and the
-// leader this node knows of; the transfer id or the Idempotency-Key makes the retry harmless.
+// (index, term). A write that cannot be served becomes a 503 with Retry-After and the leader
+// this node knows of, and its code says what a retry risks: most mean "nothing was written";
+// SYNCPAY_ERR_NOT_COMMITTED means "it was appended but can never commit"; only
+// SYNCPAY_ERR_OUTCOME_UNKNOWN means "it may have committed", and there a retry is harmless only
+// under the same transfer id or Idempotency-Key (the answer names the ids to look up).
 import { createHash } from 'node:crypto';
 import { encodeCommand } from '../../machines/ledger/codec.ts';
+import { ERR } from '../../machines/raft/effects.ts';
 import type { EntryOutcome, LedgerCommand, StoredResponse } from '../../machines/ledger/types.ts';
 import type { Problem } from './problem.ts';
 import type { NodeServices } from './services.ts';
@@ -75,19 +79,30 @@ export class LedgerWriter {
     }
     const via = consensus.status().leader ?? services.nodeId;
     const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
-    const data = encodeCommand(request.build(idem, via));
+    const command = request.build(idem, via);
+    const data = encodeCommand(command);
     // One entry travels in one peer message: leave room for the frame around it.
     if (data.length > services.config.link.messageBytesMax / 2) {
       return { ok: false, problem: { status: 413, code: 'SYNCPAY_ERR_ENTRY_TOO_LARGE', detail: 'the request makes a log entry larger than a peer message may carry' } };
     }
     const proposed = await consensus.propose(data);
-    if (!proposed.ok) return retry(proposed.code, proposed.detail, proposed.leader, proposed.retryAfterMs);
+    if (!proposed.ok) {
+      if (proposed.code === ERR.notCommitted) return notCommitted(proposed.detail, proposed.leader, proposed.retryAfterMs);
+      if (proposed.code === ERR.outcomeUnknown) return outcomeUnknown(proposed.detail, proposed.leader, proposed.retryAfterMs, command);
+      // The consensus actor stopping (a restart by the supervisor, shutdown) answers every request
+      // in flight alike, including proposals it had already appended: what became of it is unknown.
+      if (proposed.code === ERR.stopped) return outcomeUnknown(`consensus stopped with the request in flight (${proposed.detail}); it may have been appended`, proposed.leader, proposed.retryAfterMs, command);
+      return retry(proposed.code, proposed.detail, proposed.leader, proposed.retryAfterMs);
+    }
+    // From here on the entry is committed at (index, term): only its ledger result can be missing.
     const reached = await (services.ledger() ?? ledger).waitApplied(proposed.index, services.config.http.requestTimeoutMs);
     const leader = services.consensus()?.status().leader ?? null;
-    if (!reached) return retry('SYNCPAY_ERR_TIMEOUT', 'the entry was committed but not yet applied here', leader, 500);
+    if (!reached) {
+      return outcomeUnknown(`the entry committed at ${proposed.index} but was not applied on this node within ${services.config.http.requestTimeoutMs} ms, so its result is not known here`, leader, 500, command, true);
+    }
     const outcome = services.ledger()?.outcomeAt(proposed.index, proposed.term);
     if (outcome === undefined) {
-      return retry('SYNCPAY_ERR_PROPOSAL_LOST', 'the proposal was replaced by another leader\'s entry (or its outcome is no longer kept)', leader, 100);
+      return outcomeUnknown(`the entry committed at ${proposed.index}, but this node no longer keeps its result (the ledger restarted or restored a snapshot since)`, leader, 100, command, true);
     }
     const o = outcome as EntryOutcome;
     switch (o.status) {
@@ -98,7 +113,9 @@ export class LedgerWriter {
       case 'idempotency_mismatch':
         return mismatch(o.key);
       case 'noop':
-        return retry('SYNCPAY_ERR_PROPOSAL_LOST', 'the entry at that index is not this proposal', leader, 100);
+        // Consensus answered success for (index, term), so the entry there is ours: a no-op
+        // there means the two disagree, and nobody can say what happened to the request.
+        return outcomeUnknown(`the ledger holds a no-op at ${proposed.index}, where this request was reported committed`, leader, 100, command, true);
     }
   }
 
@@ -113,6 +130,48 @@ function mismatch(key: string): WriteResult {
     ok: false,
     problem: { status: 422, code: 'SYNCPAY_ERR_IDEMPOTENCY_KEY_REUSED', detail: `Idempotency-Key ${key} was already used with a different request` },
   };
+}
+
+/** Appended, then another entry committed in its place: it never will. Retrying is harmless. */
+function notCommitted(detail: string, leader: string | null, retryAfterMs: number): WriteResult {
+  return { ok: false, problem: { status: 503, code: ERR.notCommitted, detail, leader, retryable: true, committed: false }, retryAfterMs };
+}
+
+/**
+ * It may have committed (or did, with its result unknown here). A retry under the same transfer
+ * id or Idempotency-Key returns the first result; a retry without them may move money twice. The
+ * answer carries the ids so a client that let the server pick them can look the result up.
+ */
+function outcomeUnknown(detail: string, leader: string | null, retryAfterMs: number, command: LedgerCommand, committed = false): WriteResult {
+  const accounts = command.type === 'account.create';
+  const ids = idsOf(command);
+  const named = accounts ? (ids.length === 1 ? { account_id: ids[0] } : { account_ids: ids }) : ids.length === 1 ? { transaction_id: ids[0] } : { transaction_ids: ids };
+  return {
+    ok: false,
+    problem: {
+      status: 503,
+      code: ERR.outcomeUnknown,
+      detail: `${detail}; retry only with the same ${accounts ? 'account id' : 'transfer id'} or Idempotency-Key`,
+      leader,
+      retryable: true,
+      committed: committed ? true : null,
+      ...named,
+      idempotency_key: command.idempotency?.key ?? null,
+    },
+    retryAfterMs,
+  };
+}
+
+function idsOf(command: LedgerCommand): string[] {
+  switch (command.type) {
+    case 'transfer.create':
+      return command.transfers.map((t) => t.id);
+    case 'transfer.post':
+    case 'transfer.void':
+      return [command.id];
+    case 'account.create':
+      return command.accounts.map((a) => a.id);
+  }
 }
 
 function retry(code: string, detail: string, leader: string | null, retryAfterMs: number): WriteResult {

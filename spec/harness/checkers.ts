@@ -2,7 +2,9 @@
 // simulator event: election safety, leader append-only, log matching, leader completeness and
 // state machine safety, plus "no committed entry is ever lost or changed" (against a history of
 // everything any node ever reported committed) and "every acknowledged proposal is committed at
-// the position it was acknowledged with". A broken property throws a SafetyViolation naming it.
+// the position it was acknowledged with" and "a proposal answered NOT_COMMITTED never commits"
+// (not at the position it was appended at, nor anywhere when its payload was proposed only once).
+// A broken property throws a SafetyViolation naming it.
 import type { EntryOutcome } from '../../machines/ledger/types.ts';
 import type { RaftCore } from '../../machines/raft/core.ts';
 import type { LogEntry, NodeId } from '../../machines/types.ts';
@@ -47,6 +49,8 @@ export class Checkers implements ApplyObserver {
   private readonly checkedCommit = new Map<NodeId, number>();
   private readonly seenLeaderTerm = new Map<NodeId, number>();
   private readonly acked: Array<{ index: number; term: number; data: string }> = [];
+  /** Proposals answered NOT_COMMITTED; `once`: their payload was proposed only that one time. */
+  private readonly refused: Array<{ index: number; term: number; data: string; once: () => boolean }> = [];
   appliedCount = 0;
   checks = 0;
   /** How often each rule was actually exercised (a spec asserts they were). */
@@ -189,6 +193,34 @@ export class Checkers implements ApplyObserver {
     }
   }
 
+  // ---- proposals answered NOT_COMMITTED -----------------------------------------------------------
+
+  /**
+   * A proposal appended at (index, term) was answered NOT_COMMITTED: the entry there must never
+   * be it. `once` tells (at the end) whether nobody proposed the same payload again: then the
+   * payload must not be committed anywhere, which also catches a request appended twice.
+   */
+  onNotCommitted(index: number, term: number, data: string, once: () => boolean): void {
+    const r = { index, term, data, once };
+    this.refused.push(r);
+    this.checkRefused(r, false);
+  }
+
+  private checkRefused(r: { index: number; term: number; data: string; once: () => boolean }, final: boolean): void {
+    const c = this.history.get(r.index);
+    if (c && c.term === r.term && c.data === r.data) {
+      throw new SafetyViolation('not-committed answer committed', `proposal "${r.data}" answered NOT_COMMITTED at ${r.index} t${r.term}, but that entry is committed there`);
+    }
+    if (!final || !r.once()) return;
+    for (const [idx, e] of this.history) {
+      if (e.data === r.data) throw new SafetyViolation('not-committed answer committed', `proposal "${r.data}" answered NOT_COMMITTED (appended at ${r.index} t${r.term}) is committed at ${idx} t${e.term}`);
+    }
+  }
+
+  refusedCount(): number {
+    return this.refused.length;
+  }
+
   // ---- heavier checks, run periodically and at the end --------------------------------------
 
   /**
@@ -238,6 +270,7 @@ export class Checkers implements ApplyObserver {
       if (core && core.role() === 'leader') this.checkLeaderCompleteness(n.id, core);
     }
     for (const a of this.acked) this.checkAck(a.index, a.term, a.data, true);
+    for (const r of this.refused) this.checkRefused(r, true);
     this.ledger?.final(nodes.map((n) => ({ id: n.id, ledgerState: () => n.ledgerState?.() ?? null })));
   }
 

@@ -6,7 +6,7 @@
 // spec asks for the recorder stand-in to propose opaque strings of its own.
 import type { ConsensusApi } from '../../actors/apis.ts';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
-import type { ProposeResult } from '../../machines/raft/effects.ts';
+import { ERR, placementOf, type ProposeResult } from '../../machines/raft/effects.ts';
 import type { NodeId } from '../../machines/types.ts';
 import { LedgerTraffic } from '../ledger/traffic.ts';
 import { Checkers, SafetyViolation } from './checkers.ts';
@@ -88,6 +88,10 @@ export class Cluster {
   private readonly crashAfterAck = new Set<NodeId>();
   proposalsAcked = 0;
   proposalsFailed = 0;
+  /** Failed proposals by code (NOT_COMMITTED and OUTCOME_UNKNOWN among them). */
+  readonly failedBy = new Map<string, number>();
+  /** How many times each payload was proposed (a retry proposes the same payload again). */
+  private readonly proposedTimes = new Map<string, number>();
   /** Proposals whose promise has not settled yet. */
   outstanding = 0;
 
@@ -266,16 +270,25 @@ export class Cluster {
     const payload = data ?? this.command();
     if (!api) return Promise.resolve({ ok: false, code: 'SIM_NODE_DOWN', detail: id, leader: null, retryAfterMs: 0 });
     this.outstanding++;
+    this.proposedTimes.set(payload, (this.proposedTimes.get(payload) ?? 0) + 1);
     return api.propose(payload).then((r) => {
       this.outstanding--;
-      if (r.ok) {
-        this.proposalsAcked++;
-        try {
+      try {
+        if (r.ok) {
+          this.proposalsAcked++;
           this.checkers.onAcknowledged(r.index, r.term, payload);
-        } catch (err) {
-          this.violation ??= err as SafetyViolation;
+        } else {
+          this.proposalsFailed++;
+          this.failedBy.set(r.code, (this.failedBy.get(r.code) ?? 0) + 1);
+          if (r.code === ERR.notCommitted) {
+            const at = placementOf(r);
+            if (at === null) throw new SafetyViolation('not-committed answer committed', `NOT_COMMITTED for "${payload}" without the position it was appended at`);
+            this.checkers.onNotCommitted(at.index, at.term, payload, () => this.proposedTimes.get(payload) === 1);
+          }
         }
-      } else this.proposalsFailed++;
+      } catch (err) {
+        this.violation ??= err as SafetyViolation;
+      }
       return r as ProposeResult;
     });
   }
@@ -463,6 +476,11 @@ export interface SeedResult {
   readonly simMs: number;
   readonly events: number;
   readonly acked: number;
+  /** Proposals answered NOT_COMMITTED (each checked never to commit) and OUTCOME_UNKNOWN. */
+  readonly notCommitted: number;
+  readonly outcomeUnknown: number;
+  /** Every failed proposal, by code. */
+  readonly failedCodes: Readonly<Record<string, number>>;
   readonly committed: number;
   readonly terms: number;
   /** How often each safety rule was checked against live state during the run. */
@@ -537,6 +555,9 @@ export async function runSeed(opts: SeedOptions): Promise<SeedResult> {
     simMs: c.sched.now(),
     events: c.sched.eventsRun,
     acked: c.proposalsAcked,
+    notCommitted: c.failedBy.get(ERR.notCommitted) ?? 0,
+    outcomeUnknown: c.failedBy.get(ERR.outcomeUnknown) ?? 0,
+    failedCodes: Object.fromEntries(c.failedBy),
     committed: c.checkers.history.size,
     terms: c.checkers.leaders.size,
     exercised: { ...c.checkers.exercised },

@@ -177,12 +177,12 @@ test('no leader: 503 with Retry-After and the last known leader', async () => {
   await node.close();
 });
 
-test('an overwritten proposal is a retryable 503, never a guess', async () => {
+test('a proposal the ledger cannot find after a success is an outcome-unknown 503, never a guess', async () => {
   const node = await fakeNode();
   node.log.overwriteNext = true;
   const res = await node.app.inject({ method: 'POST', url: '/payment', payload: pay });
   assert.is(res.statusCode, 503);
-  assert.is((res.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_PROPOSAL_LOST');
+  assert.is((res.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_OUTCOME_UNKNOWN');
   assert.ok(res.headers['retry-after']);
   await node.close();
 });

@@ -222,13 +222,13 @@ function forwardingFollower(): RaftCore {
   return core;
 }
 
-test('failover: a forwarded proposal fails at once with LEADER_CHANGED when the election timer fires', () => {
+test('failover: a forwarded proposal the leader never placed fails at once with OUTCOME_UNKNOWN when the election timer fires', () => {
   const core = forwardingFollower();
   const deadline = core.nextDeadline();
   assert.ok(deadline <= 10 + DEFAULT_CONFIG.raft.electionTimeoutMsMax, 'the next thing to do is the election timeout, not the 5 s proposal timeout');
   const out = run(core, { type: 'tick', now: deadline, fenced: false });
   assert.is(core.role(), 'preCandidate');
-  assert.equal(failed(out), [{ reqId: 'f1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'b', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+  assert.equal(failed(out), [{ reqId: 'f1', code: 'SYNCPAY_ERR_OUTCOME_UNKNOWN', leader: 'b', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
   // The old leader's late answer finds nobody waiting: the caller is answered exactly once.
   const late = run(core, msg('b', { type: 'peer.proposeReply', term: 1, reqId: 'f1', result: { ok: true, index: 2, term: 1, hlc: 'h' } }, deadline + 1));
   assert.equal(replies(late), []);
@@ -238,7 +238,7 @@ test('failover: a forwarded proposal fails at once when a new leader of a higher
   const core = forwardingFollower();
   const out = run(core, msg('c', { type: 'peer.appendEntries', term: 2, prevIndex: 0, prevTerm: 0, entries: [], commit: 0 }, 20));
   assert.is(core.leader(), 'c');
-  assert.equal(failed(out), [{ reqId: 'f1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'c', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+  assert.equal(failed(out), [{ reqId: 'f1', code: 'SYNCPAY_ERR_OUTCOME_UNKNOWN', leader: 'c', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
   // The retry goes straight to the new leader.
   const retry = run(core, { type: 'client.propose', reqId: 'f1-retry', data: 'pay', now: 21 });
   assert.equal(sends(retry).map((s) => [s.to, s.message]), [['c', { type: 'peer.propose', term: 2, reqId: 'f1-retry', data: 'pay' }]]);
@@ -247,7 +247,7 @@ test('failover: a forwarded proposal fails at once when a new leader of a higher
 test('failover: the link to the leader going down fails what was forwarded to it; new requests wait for a reachable leader', () => {
   const core = forwardingFollower();
   const down = run(core, { type: 'local.link', peer: 'b', up: false, now: 12 });
-  assert.equal(failed(down), [{ reqId: 'f1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'b', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
+  assert.equal(failed(down), [{ reqId: 'f1', code: 'SYNCPAY_ERR_OUTCOME_UNKNOWN', leader: 'b', retryAfterMs: DEFAULT_CONFIG.raft.heartbeatIntervalMs }]);
   assert.equal(sends(down), []);
   assert.is(core.leader(), 'b', 'a link down is not evidence against the leader: elections still go by the timer');
   // A link to another peer going down changes nothing.
@@ -333,25 +333,29 @@ test('failover: a node that wins the election itself appends the waiting proposa
   assert.equal(replies(done).map((r) => [r.reqId, r.result]), [['p1', { ok: true, index: 2, term: 2, hlc: '000000000000100.000002' }]]);
 });
 
-test('failover: a leader that loses leadership fails its pending proposals, local and forwarded, at once', () => {
+test('failover: a leader that loses leadership keeps its pending proposals, local and forwarded (spec/raft/outcomes.spec.ts decides them)', () => {
   const core = leaderCore();
   run(core, { type: 'client.propose', reqId: 'p1', data: 'mine', now: MIN + 1 });
   run(core, msg('b', { type: 'peer.propose', term: 2, reqId: 'fb', data: 'theirs' }, MIN + 2));
   const out = run(core, msg('c', { type: 'peer.appendEntries', term: 3, prevIndex: 0, prevTerm: 0, entries: [], commit: 0 }, MIN + 3));
   assert.is(core.role(), 'follower');
-  assert.equal(failed(out), [{ reqId: 'p1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: 'c', retryAfterMs: MIN }]);
-  const toB = sends(out).filter((s) => s.to === 'b').map((s) => s.message);
-  assert.is(toB.length, 1);
-  const m = toB[0]!;
-  assert.ok(m.type === 'peer.proposeReply' && m.reqId === 'fb' && !m.result.ok && m.result.code === 'SYNCPAY_ERR_LEADER_CHANGED');
+  assert.equal(failed(out), []);
+  assert.equal(sends(out).filter((s) => s.to === 'b'), []);
+  assert.ok(out.some((e) => e.type === 'trace' && e.event.type === 'proposals.kept' && e.event.count === 2));
 });
 
-test('failover: check-quorum step-down fails pending proposals before any timeout', () => {
+test('failover: check-quorum step-down fails pending reads at once and keeps proposals', () => {
   const core = leaderCore();
+  run(core, { type: 'local.persisted', index: 1, term: 2 });
+  run(core, msg('b', { type: 'peer.appendEntriesReply', term: 2, success: true, index: 1, conflictTerm: 0, conflictIndex: 0, lastIndex: 1 }, MIN + 1));
   run(core, { type: 'client.propose', reqId: 'p1', data: 'mine', now: MIN + 1 });
-  const out = run(core, { type: 'tick', now: MIN + DEFAULT_CONFIG.raft.electionTimeoutMsMax, fenced: false });
+  run(core, { type: 'client.readIndex', reqId: 'q1', now: MIN + 1 });
+  // b answered during the first check-quorum period, nobody during the second.
+  const first = run(core, { type: 'tick', now: MIN + DEFAULT_CONFIG.raft.electionTimeoutMsMax, fenced: false });
+  assert.is(core.role(), 'leader');
+  const out = [...first, ...run(core, { type: 'tick', now: MIN + 2 * DEFAULT_CONFIG.raft.electionTimeoutMsMax, fenced: false })];
   assert.is(core.role(), 'follower');
-  assert.equal(failed(out), [{ reqId: 'p1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: null, retryAfterMs: MIN }]);
+  assert.equal(failed(out), [{ reqId: 'q1', code: 'SYNCPAY_ERR_LEADER_CHANGED', leader: null, retryAfterMs: MIN }]);
 });
 
 test('ReadIndex: the leader answers only after a heartbeat round confirms it still leads', () => {

@@ -4,13 +4,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Cluster } from '../harness/cluster.ts';
-import type { ProposeResult } from '../../machines/raft/effects.ts';
+import { ERR, placementOf, type ProposeResult } from '../../machines/raft/effects.ts';
 
 const MAX_ELECTION = 600;
 
-async function withLeader(seed: number, nodes = 3): Promise<{ c: Cluster; leader: string }> {
+async function withLeader(seed: number, nodes = 3, raft: ConstructorParameters<typeof Cluster>[0]['raft'] = {}): Promise<{ c: Cluster; leader: string }> {
   // These scenarios propose hand-written strings and assert on them: the recorder stand-in applies them.
-  const c = new Cluster({ seed, nodes, traceLines: 80, ledger: 'recorder' });
+  const c = new Cluster({ seed, nodes, traceLines: 80, ledger: 'recorder', raft });
   await c.start();
   assert.ok(await c.runUntil(() => c.leader() !== null, 3 * MAX_ELECTION), `seed ${seed}: no first leader`);
   const leader = c.leader()!;
@@ -255,6 +255,57 @@ test('proposals and reads through a follower are forwarded to the leader', async
   void c.api(follower)!.readIndex().then((x) => (read = x as never));
   ok(c, await c.runUntil(() => read !== null, 500), 'the read index arrives');
   assert.ok(read!.ok && (read!.index ?? 0) >= (r as { index: number }).index, 'the read index covers the write');
+  c.shutdown();
+});
+
+// ---- what a client of a leader that lost leadership is told (issue #9) ---------------------------
+
+test('a leader deposed after its followers stored a proposal, before it heard so: the client gets success once the next leader commits it', async () => {
+  // Long enough a proposal timeout that only what the old leader learns decides the answer.
+  const { c, leader } = await withLeader(31, 3, { proposalTimeoutMs: 10_000 });
+  const others = c.ids.filter((id) => id !== leader);
+  // The followers hear the leader but their acknowledgements never reach it.
+  for (const f of others) c.net.cutLink(f, leader);
+  let answer: ProposeResult | null = null;
+  void c.propose(leader, 'stored by the followers').then((r) => (answer = r));
+  ok(c, await c.runUntil(() => others.every((f) => c.node(f).core()!.log.entry(c.node(f).core()!.log.lastIndex())?.data === 'stored by the followers'), 300), 'both followers store it');
+  const index = c.node(others[0]!).core()!.log.lastIndex();
+  ok(c, await c.runUntil(() => c.node(leader).core()!.role() !== 'leader', 3 * MAX_ELECTION), 'check-quorum deposes the deaf leader');
+  ok(c, await c.runUntil(() => c.leader() !== null && c.leader() !== leader, 3 * MAX_ELECTION), 'a follower takes over');
+  ok(c, await c.runUntil(() => c.node(c.leader()!).core()!.commitIndex() >= index, 500), 'the new leader commits the entry beneath its no-op');
+  assert.is(answer, null, 'the deposed leader answered nothing while it could not know (before: LEADER_CHANGED, a 503)');
+  c.net.heal();
+  ok(c, await c.runUntil(() => answer !== null, 1000), 'the answer comes once the old leader learns the commit index');
+  const r = answer as ProposeResult | null;
+  assert.ok(r !== null && r.ok, `success, not a retryable failure (${JSON.stringify(r)})`);
+  if (r !== null && r.ok) assert.is(r.index, index);
+  ok(c, await c.runUntil(() => c.converged(), 3000), 'converges');
+  ok(c, c.finalCheck(), 'final checks (the success is committed at its index)');
+  c.shutdown();
+});
+
+test('a leader isolated with a proposal nobody stored: once healed the client gets NOT_COMMITTED, and the retry commits exactly once', async () => {
+  const { c, leader } = await withLeader(32, 3, { proposalTimeoutMs: 10_000 });
+  c.net.isolate(leader);
+  let answer: ProposeResult | null = null;
+  void c.propose(leader, 'lost write').then((r) => (answer = r));
+  ok(c, await c.runUntil(() => c.leader() !== null && c.leader() !== leader, 3 * MAX_ELECTION), 'the majority elects a leader');
+  const fresh = await settled(c, c.propose(c.leader()!, 'majority write'), 500);
+  ok(c, fresh !== null && fresh.ok, 'the majority commits');
+  c.net.heal();
+  ok(c, await c.runUntil(() => answer !== null, 2000), 'the old leader answers once it learns what committed in its place');
+  const r = answer as ProposeResult | null;
+  assert.ok(r !== null && !r.ok && r.code === ERR.notCommitted, `NOT_COMMITTED (${JSON.stringify(r)})`);
+  const at = placementOf(r);
+  assert.ok(at !== null);
+  const committedThere = c.checkers.history.get(at!.index);
+  assert.ok(committedThere !== undefined && committedThere.data !== 'lost write', 'another entry is committed where it was appended');
+  const retry = await settled(c, c.propose(c.leader()!, 'lost write'), 500);
+  ok(c, retry !== null && retry.ok, 'the retry commits');
+  ok(c, await c.runUntil(() => c.converged(), 3000), 'converges');
+  ok(c, c.finalCheck(), 'final checks');
+  const copies = [...c.checkers.history.values()].filter((e) => e.data === 'lost write').length;
+  assert.is(copies, 1, 'committed once: the first attempt never did');
   c.shutdown();
 });
 
