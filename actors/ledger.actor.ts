@@ -8,13 +8,13 @@ import { createHash, hash as cryptoHash } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import { applyEntry } from '../machines/ledger/apply.ts';
 import { decodeCommand } from '../machines/ledger/codec.ts';
-import { IncrementalLedgerHash } from '../machines/ledger/hash.ts';
+import { IncrementalLedgerHash, type Sha256Provider } from '../machines/ledger/hash.ts';
 import { parseHlc } from '../machines/clock/hlc.ts';
 import { checkInvariants } from '../machines/ledger/invariants.ts';
 import { OutcomeRing } from '../machines/ledger/outcomes.ts';
 import { countTransfers, pageTransfers, type PageRequest, type TransferPage } from '../machines/ledger/queries.ts';
 import { rulesFromConfig } from '../machines/ledger/rules.ts';
-import { deserializeLedger, serializeLedger } from '../machines/ledger/snapshot.ts';
+import { SNAPSHOT_CHARS_MAX, SnapshotWriter, deserializeLedger } from '../machines/ledger/snapshot.ts';
 import { createLedgerState } from '../machines/ledger/state.ts';
 import type { Account, EntryOutcome, IdempotencyRecord, LedgerRules, LedgerState, Transfer } from '../machines/ledger/types.ts';
 import { ledgerMachine } from '../machines/ledger.machine.ts';
@@ -55,10 +55,25 @@ interface Waiter {
   timer: TimerId | null;
 }
 
-/** node:crypto's one-shot hash (Node >= 20.12) costs about a third of createHash per small record. */
-const nativeSha256 = typeof cryptoHash === 'function'
-  ? (text: string): string => cryptoHash('sha256', text, 'hex')
-  : (text: string): string => createHash('sha256').update(text).digest('hex');
+/**
+ * node:crypto's SHA-256 for the ledger hash: one-shot digests as bytes (the one-shot `hash`, Node
+ * >= 20.12, costs about a third of createHash per small record) and a running hash whose digest is
+ * read from a copy, so it stays open for the transfers still to come.
+ */
+export const nodeSha256: Sha256Provider = {
+  digest: typeof cryptoHash === 'function'
+    ? (text) => cryptoHash('sha256', text, 'buffer')
+    : (text) => createHash('sha256').update(text).digest(),
+  running() {
+    const h = createHash('sha256');
+    return {
+      update: (text) => {
+        h.update(text);
+      },
+      peekHex: () => h.copy().digest('hex'),
+    };
+  },
+};
 
 /**
  * Hooks for the simulator's checkers (structurally the harness's ApplyObserver): after every
@@ -75,9 +90,11 @@ export interface LedgerActorOptions {
   readonly observer?: LedgerObserver;
   /** Check conservation and limits after every entry (O(accounts) each: specs and simulator only). */
   readonly checkInvariants?: boolean;
+  /** Longest snapshot text (default SNAPSHOT_CHARS_MAX, under V8's string limit); specs lower it. */
+  readonly snapshotCharsMax?: number;
 }
 
-/** Changed records kept before the hasher folds them in without being asked. */
+/** New or changed records left unhashed before the hasher folds them in without being asked. */
 const CHANGED_RECORDS_FOLD = 50_000;
 
 export const createLedgerActor: ActorFactory = (env) => new LedgerActorImpl(env, {});
@@ -98,7 +115,9 @@ class LedgerActorImpl implements LedgerActor {
   private waiters: Waiter[] = [];
   private hashMemo: { hash: string; appliedIndex: number } | null = null;
   /** Re-hashes only what changed since the last request: /status may ask often on a big ledger. */
-  private readonly hasher = new IncrementalLedgerHash(nativeSha256);
+  private readonly hasher = new IncrementalLedgerHash(nodeSha256);
+  /** Keeps the transfer rows of the last snapshot, so the next one serialises only newer transfers. */
+  private readonly snapshots = new SnapshotWriter();
   private modes: Actor<typeof ledgerMachine> | null = null;
   private started = false;
   private stopped = false;
@@ -122,7 +141,7 @@ class LedgerActorImpl implements LedgerActor {
       waitApplied: (index, timeoutMs) => this.waitApplied(index, timeoutMs),
       outcomeAt: (index, term) => this.outcomes.get(index, term),
       ledgerHash: () => this.hash(),
-      snapshotData: () => ({ appliedIndex: this.applied, data: serializeLedger(this.ledger) }),
+      snapshotData: () => this.snapshotData(),
       account: (id) => this.ledger.accounts.get(id),
       transfer: (id) => this.ledger.transfers.get(id),
       transfers: (request) => pageTransfers(this.ledger, request),
@@ -211,10 +230,14 @@ class LedgerActorImpl implements LedgerActor {
   private rebuildFrom(consensus: ConsensusApi): void {
     const history = consensus.committedHistory();
     if (history.snapshot !== null) this.restore(history.snapshot.index, history.snapshot.data);
-    this.applyEntries(history.entries);
+    // The outcome ring keeps only its last `size` entries: older outcomes of a long replay would
+    // be built only to be overwritten (with batches, a thousand result objects per entry).
+    const last = history.entries[history.entries.length - 1]?.index ?? 0;
+    this.applyEntries(history.entries, last - this.outcomes.size + 1);
   }
 
-  private applyEntries(entries: readonly LogEntry[]): void {
+  /** `outcomesFrom`: the first index whose outcome is worth keeping (older ones would be overwritten). */
+  private applyEntries(entries: readonly LogEntry[], outcomesFrom = 0): void {
     let i = 0;
     while (i < entries.length && entries[i]!.index <= this.applied) i++;
     if (i === entries.length) return;
@@ -225,7 +248,7 @@ class LedgerActorImpl implements LedgerActor {
       const before = this.applied;
       this.rebuildFromGap(consensus);
       assert(this.applied > before || entries[i]!.index <= this.applied + 1, `ledger gap not filled at ${this.applied}`);
-      this.applyEntries(entries);
+      this.applyEntries(entries, outcomesFrom);
       return;
     }
     for (; i < entries.length; i++) {
@@ -234,7 +257,7 @@ class LedgerActorImpl implements LedgerActor {
       assert(parseHlc(e.hlc) !== null, `ledger: entry ${e.index} has a malformed HLC stamp`);
       const command = e.kind === 'command' ? decodeCommand(e.data) : null;
       const outcome: EntryOutcome = applyEntry(this.ledger, this.rules, { index: e.index, hlc: e.hlc, command });
-      this.outcomes.put(e.index, e.term, outcome);
+      if (e.index >= outcomesFrom) this.outcomes.put(e.index, e.term, outcome);
       this.applied = e.index;
       if (this.options.checkInvariants) this.checkNow(`after entry ${e.index}`);
       const observer = this.options.observer;
@@ -244,12 +267,9 @@ class LedgerActorImpl implements LedgerActor {
       }
     }
     this.hashMemo = null;
-    // Nobody may ask for the hash for a long time: fold changes in now and then, so the set of
-    // changed records stays bounded and the first /status after a busy hour does not stall.
-    const changed = this.ledger.changed;
-    if (changed.transfers.size + changed.accounts.size + changed.idempotency.size > CHANGED_RECORDS_FOLD) {
-      this.hasher.digest(this.ledger);
-    }
+    // Nobody may ask for the hash for a long time: fold changes in now and then, so the sets of
+    // changed records stay bounded and the first /status after a busy hour does not stall.
+    if (this.hasher.backlog(this.ledger) > CHANGED_RECORDS_FOLD) this.hasher.digest(this.ledger);
     this.wake();
   }
 
@@ -268,7 +288,9 @@ class LedgerActorImpl implements LedgerActor {
       this.env.logger.info({ index, applied: this.applied }, 'ledger ignored a snapshot older than its state');
       return;
     }
-    this.ledger = deserializeLedger(data);
+    // The hasher checks the restored state against the snapshot's hash and then follows it; the
+    // writer keeps the snapshot's transfer rows for the next snapshot.
+    this.ledger = deserializeLedger(data, this.hasher, this.snapshots);
     this.applied = index;
     this.outcomes.clear();
     this.hashMemo = null;
@@ -281,6 +303,24 @@ class LedgerActorImpl implements LedgerActor {
     this.modes?.send({ type: 'ledger.restored', index });
     this.env.ports.trace({ actor: 'ledger', type: 'ledger.restored', index });
     this.wake();
+  }
+
+  /**
+   * The state as one string. A ledger too large for one string (V8's limit) answers with applied
+   * index 0, which the consensus engine treats as "nothing newer than the stored snapshot": the
+   * log is kept instead of compacted, and the node keeps running rather than crashing on a
+   * RangeError (apis.ts has no way to say "no snapshot").
+   */
+  private snapshotData(): { appliedIndex: number; data: string } {
+    const charsMax = this.options.snapshotCharsMax ?? SNAPSHOT_CHARS_MAX;
+    const data = this.snapshots.write(this.ledger, charsMax, this.hasher);
+    if (data === null) {
+      this.env.logger.warn({ code: 'SYNCPAY_ERR_SNAPSHOT_TOO_LARGE', appliedIndex: this.applied, transfers: this.ledger.transferLog.length,
+        charsMax }, 'ledger state too large for one snapshot string; keeping the log');
+      this.env.ports.trace({ actor: 'ledger', type: 'ledger.snapshotTooLarge', index: this.applied, charsMax });
+      return { appliedIndex: 0, data: '' };
+    }
+    return { appliedIndex: this.applied, data };
   }
 
   private hash(): { hash: string; appliedIndex: number } {

@@ -101,22 +101,29 @@ export function applyCommand(state: LedgerState, rules: LedgerRules, command: Le
  * included, fails a chain (a retried chain must be retried as a whole, with an Idempotency-Key).
  */
 function applyBatch(state: LedgerState, rules: LedgerRules, transfers: readonly TransferInput[], ctx: EntryContext): ItemResult[] {
-  const codes: ResultCode[] = new Array<ResultCode>(transfers.length);
+  const n = transfers.length;
+  const codes: ResultCode[] = new Array<ResultCode>(n);
   let start = 0;
-  while (start < transfers.length) {
+  while (start < n) {
     let end = start;
-    while (end < transfers.length && transfers[end]!.flags.linked) end++;
-    if (end === transfers.length) {
+    while (end < n && transfers[end]!.flags.linked) end++;
+    if (end === n) {
       // The batch ended inside a chain: nothing of it is applied.
       for (let i = start; i < end; i++) codes[i] = i === end - 1 ? 'linked_event_chain_open' : 'linked_event_failed';
       break;
+    }
+    if (end === start) {
+      // A chain of one: it either fails before writing anything or commits, so no journal.
+      codes[start] = applyTransfer(state, rules, transfers[start]!, ctx, null);
+      start++;
+      continue;
     }
     const journal = openJournal(state);
     let failed = -1;
     for (let i = start; i <= end; i++) {
       const code = applyTransfer(state, rules, transfers[i]!, ctx, journal);
       codes[i] = code;
-      if (code !== 'ok' && end > start) {
+      if (code !== 'ok') {
         failed = i;
         break;
       }
@@ -129,7 +136,9 @@ function applyBatch(state: LedgerState, rules: LedgerRules, transfers: readonly 
     }
     start = end + 1;
   }
-  return transfers.map((t, i) => ({ id: t.id, code: codes[i]! }));
+  const results = new Array<ItemResult>(n);
+  for (let i = 0; i < n; i++) results[i] = { id: transfers[i]!.id, code: codes[i]! };
+  return results;
 }
 
 function createAccount(state: LedgerState, rules: LedgerRules, a: AccountInput): ResultCode {

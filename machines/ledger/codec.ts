@@ -76,21 +76,35 @@ function decodeAccount(v: unknown): AccountInput {
 }
 
 function decodeTransfer(v: unknown): TransferInput {
+  // Indexed reads rather than destructuring: this runs once per transfer of every batch.
   assert(Array.isArray(v) && v.length === 9, 'ledger entry: bad transfer');
-  const [id, debit, credit, amount, currency, bits, pendingId, timeoutMs, reference] = v as unknown[];
+  const id: unknown = v[0], debit: unknown = v[1], credit: unknown = v[2], currency: unknown = v[4];
+  const bits: unknown = v[5], timeoutMs: unknown = v[7];
   assert(typeof id === 'string' && typeof debit === 'string' && typeof credit === 'string' && typeof currency === 'string'
     && isBits(bits, 15) && typeof timeoutMs === 'number' && Number.isSafeInteger(timeoutMs) && timeoutMs >= 0,
   'ledger entry: bad transfer fields');
   return {
-    id, debitAccountId: debit, creditAccountId: credit, amount: optionalAmount(amount), currency,
-    flags: transferFlags(bits), pendingId: optionalString(pendingId), timeoutMs, reference: optionalString(reference),
+    id, debitAccountId: debit, creditAccountId: credit, amount: optionalAmount(v[3]), currency,
+    flags: transferFlags(bits), pendingId: optionalString(v[6]), timeoutMs, reference: optionalString(v[8]),
   };
 }
 
+/** Amounts are decimal strings of minor units: an optional minus sign and 1-80 digits. */
 function optionalAmount(v: unknown): bigint | null {
   if (v === null) return null;
-  assert(typeof v === 'string' && /^-?\d{1,80}$/.test(v), 'ledger entry: bad amount');
-  return BigInt(v);
+  assert(typeof v === 'string', 'ledger entry: bad amount');
+  const from = v.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const n = v.length - from;
+  assert(n >= 1 && n <= 80, 'ledger entry: bad amount');
+  let small = 0;
+  for (let i = from; i < v.length; i++) {
+    const d = v.charCodeAt(i) - 48;
+    assert(d >= 0 && d <= 9, 'ledger entry: bad amount');
+    small = small * 10 + d;
+  }
+  // Up to 15 digits the value is exact as a double, and BigInt(number) skips parsing text again.
+  if (n > 15) return BigInt(v);
+  return from === 1 ? -BigInt(small) : BigInt(small);
 }
 
 function optionalString(v: unknown): string | null {

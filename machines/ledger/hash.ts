@@ -1,27 +1,39 @@
-// The ledger state hash that nodes compare for convergence. Each record (account, transfer,
-// idempotency record) is hashed over its canonical snapshot row; the rows' digests are summed
-// lane-wise (eight 32-bit lanes, mod 2^32) per kind, an order-independent multiset digest; and the
-// final hash is SHA-256 over the ledger time, the counts and the three sums. Equal states give equal
-// hashes whatever their history, so a restored node hashes like one that replayed the log.
-// The sums make the hash incremental: IncrementalLedgerHash re-hashes only the records marked in
-// `state.changed` since it last looked, so asking for the hash of a large ledger stays cheap.
-// The hash function is a parameter so the actor can pass node:crypto's while machines/ stays pure.
-import { sha256Hex } from './sha256.ts';
-import { accountRow, idempotencyRow, transferRow } from './snapshot.ts';
-import type { Account, IdempotencyRecord, LedgerState, Transfer } from './types.ts';
+// The ledger state hash that nodes compare for convergence. Equal states give equal hashes
+// whatever their history (replay, snapshot restore, hashing often or rarely), so a restored node
+// hashes like one that replayed the log. It is built from four parts:
+// - transfers: one running SHA-256 over every transfer's immutable fields in apply order. Transfers
+//   are append-only, so a new one costs a few dozen bytes of SHA-256 and no per-record digest or
+//   memory; chunks can be fed in any split, so how often someone asks does not change the result.
+//   The entry stamp (HLC and ledger time), shared by all transfers of an entry, is streamed as a
+//   line of its own whenever it changes from the previous transfer's.
+// - pending statuses (the only mutable part of a transfer): a multiset sum of SHA-256(seq, status)
+//   over the transfers that have one (eight 32-bit lanes, mod 2^32): order-independent, and a
+//   change subtracts the old status and adds the new one.
+// - accounts and idempotency records (mutable or expiring): the same kind of multiset sum over
+//   each record's canonical text.
+// - the final hash: SHA-256 over the ledger time, the counts, the three sums and the stream digest.
+// IncrementalLedgerHash does only the work of what changed since it last looked (`state.changed`
+// plus the transfers appended since), so asking for the hash of a large ledger stays cheap.
+// SHA-256 comes from a provider so the actor can pass node:crypto's while machines/ stays pure.
+import { accountBits, transferBits } from './flags.ts';
+import type { RunningSha256, Sha256Provider } from './hash-provider.ts';
+import { pureSha256, toHex } from './sha256.ts';
+import type { Account, IdempotencyRecord, LedgerState, PendingStatus, Transfer } from './types.ts';
 
-export type HashFn = (text: string) => string;
+export type { Sha256Provider } from './hash-provider.ts';
+
+const HASH_VERSION = 'syncpay-ledger-hash-v2';
+/** Text handed to the running hash at a time: fewer native calls, bounded temporary strings. */
+const STREAM_CHUNK_CHARS = 1 << 16;
 
 type Lanes = Uint32Array;
 
-function lanesOf(hex: string): Lanes {
-  const out = new Uint32Array(8);
-  for (let i = 0; i < 8; i++) out[i] = Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16);
-  return out;
-}
-
-function addInto(sum: Lanes, x: Lanes, sign: 1 | -1): void {
-  for (let i = 0; i < 8; i++) sum[i] = (sum[i]! + sign * x[i]!) >>> 0;
+function addDigest(sum: Lanes, digest: Uint8Array, sign: 1 | -1): void {
+  for (let i = 0; i < 8; i++) {
+    const o = i * 4;
+    const lane = ((digest[o]! << 24) | (digest[o + 1]! << 16) | (digest[o + 2]! << 8) | digest[o + 3]!) >>> 0;
+    sum[i] = (sum[i]! + sign * lane) >>> 0;
+  }
 }
 
 function hexOf(sum: Lanes): string {
@@ -30,80 +42,170 @@ function hexOf(sum: Lanes): string {
   return s;
 }
 
-interface Sums {
-  readonly accounts: Lanes;
-  readonly transfers: Lanes;
-  readonly idempotency: Lanes;
+// Canonical texts. Ids and currency codes are validated (letters, digits and `._:@-`; three
+// letters), so `|` separates them unambiguously; free text (references, keys) is length-prefixed.
+
+function lengthPrefixed(text: string | null): string {
+  return text === null ? '-' : `${text.length}:${text}`;
 }
 
-function finish(state: LedgerState, sums: Sums, hash: HashFn): string {
-  return hash(`syncpay-ledger-hash-v1|${state.now}|${state.accounts.size}|${state.transferLog.length}|${state.idempotency.size}`
-    + `|${hexOf(sums.accounts)}|${hexOf(sums.transfers)}|${hexOf(sums.idempotency)}`);
+export function accountHashText(a: Account): string {
+  return `a|${a.id}|${a.currency}|${accountBits(a.flags)}|${a.debitsPosted}|${a.creditsPosted}|${a.debitsPending}|${a.creditsPending}|${a.timestamp}`;
 }
 
-const accountDigest = (hash: HashFn, a: Account) => lanesOf(hash(`a${JSON.stringify(accountRow(a))}`));
-const transferDigest = (hash: HashFn, t: Transfer) => lanesOf(hash(`t${t.seq}${JSON.stringify(transferRow(t))}`));
-const idempotencyDigest = (hash: HashFn, r: IdempotencyRecord) => lanesOf(hash(`i${JSON.stringify(idempotencyRow(r))}`));
+/**
+ * Everything about a transfer except its status (the one field that can change later) and its
+ * entry stamp (see stampHashText).
+ */
+export function transferHashText(t: Transfer): string {
+  return `${t.id}|${t.debitAccountId}|${t.creditAccountId}|${t.amount}|${t.currency}|${transferBits(t.flags)}|${t.pendingId ?? ''}`
+    + `|${t.timeoutMs}|${lengthPrefixed(t.reference)}\n`;
+}
+
+/** Starts with `|`, which no id can, so a stamp line never reads as a transfer line. */
+function stampHashText(t: Transfer): string {
+  return `|${t.hlc}|${t.timestamp}\n`;
+}
+
+function statusHashText(seq: number, status: PendingStatus): string {
+  return `s|${seq}|${status}`;
+}
+
+function idempotencyHashText(r: IdempotencyRecord): string {
+  const results = JSON.stringify(r.response.results.map((x) => [x.id, x.code]));
+  return `i|${lengthPrefixed(r.key)}|${lengthPrefixed(r.requestHash)}|${r.createdAt}|${r.response.index}|${r.response.hlc}`
+    + `|${lengthPrefixed(r.response.via)}|${results}`;
+}
 
 /** The hash from scratch (walks every record; leaves `state.changed` alone). */
-export function ledgerStateHash(state: LedgerState, hash: HashFn = sha256Hex): string {
-  const sums: Sums = { accounts: new Uint32Array(8), transfers: new Uint32Array(8), idempotency: new Uint32Array(8) };
-  for (const a of state.accounts.values()) addInto(sums.accounts, accountDigest(hash, a), 1);
-  for (const t of state.transferLog) addInto(sums.transfers, transferDigest(hash, t), 1);
-  for (const r of state.idempotency.values()) addInto(sums.idempotency, idempotencyDigest(hash, r), 1);
-  return finish(state, sums, hash);
+export function ledgerStateHash(state: LedgerState, sha: Sha256Provider = pureSha256): string {
+  return new IncrementalLedgerHash(sha, false).digest(state);
 }
 
 /**
  * The same hash, maintained incrementally for one state object. It drains `state.changed`, so at
- * most one incremental hasher may follow a given state. Given another state object (a restore), it
- * starts over with a full walk.
+ * most one incremental hasher may follow a given state. Given another state object (a restore),
+ * or a state whose transfers it no longer recognises, it starts over with a full walk.
  */
 export class IncrementalLedgerHash {
   private state: LedgerState | null = null;
-  private sums: Sums = { accounts: new Uint32Array(8), transfers: new Uint32Array(8), idempotency: new Uint32Array(8) };
-  /** Each record's current contribution, so a change can subtract what it added before. */
-  private accounts = new WeakMap<Account, Lanes>();
-  private transfers = new WeakMap<Transfer, Lanes>();
-  private idempotency = new WeakMap<IdempotencyRecord, Lanes>();
+  private accountSum: Lanes = new Uint32Array(8);
+  private statusSum: Lanes = new Uint32Array(8);
+  private idempotencySum: Lanes = new Uint32Array(8);
+  /** Each mutable record's current contribution, so a change can subtract what it added before. */
+  private accounts = new Map<Account, Lanes>();
+  private idempotency = new Map<IdempotencyRecord, Lanes>();
+  /** Folded transfers whose status is still `pending` (the only status that can still change). */
+  private openPendings = new Set<Transfer>();
+  private stream: RunningSha256;
+  /** Transfers [0, folded) are in the stream. */
+  private folded = 0;
 
-  constructor(private readonly hash: HashFn = sha256Hex) {}
+  /** `drain = false` leaves `state.changed` alone (a one-off full hash). */
+  constructor(private readonly sha: Sha256Provider = pureSha256, private readonly drain = true) {
+    this.stream = sha.running();
+  }
 
   digest(state: LedgerState): string {
-    if (state !== this.state) this.reset(state);
-    const { changed } = state;
-    for (const a of changed.accounts) this.refresh(this.accounts, this.sums.accounts, a, state.accounts.get(a.id) === a, accountDigest);
-    for (const t of changed.transfers) this.refresh(this.transfers, this.sums.transfers, t, state.transfers.get(t.id) === t, transferDigest);
-    for (const r of changed.idempotency) this.refresh(this.idempotency, this.sums.idempotency, r, state.idempotency.get(r.key) === r, idempotencyDigest);
-    changed.accounts.clear();
-    changed.transfers.clear();
-    changed.idempotency.clear();
-    return finish(state, this.sums, this.hash);
+    if (state !== this.state || !this.follows(state)) this.reset(state);
+    else this.catchUp(state);
+    const text = `${HASH_VERSION}|${state.now}|${state.accounts.size}|${state.transferLog.length}|${state.idempotency.size}`
+      + `|${hexOf(this.accountSum)}|${hexOf(this.statusSum)}|${hexOf(this.idempotencySum)}|${this.stream.peekHex()}`;
+    return toHex(this.sha.digest(text));
   }
+
+  /** How many changed or new records the next digest would fold in (for deciding when to fold). */
+  backlog(state: LedgerState): number {
+    const newTransfers = state === this.state ? state.transferLog.length - this.folded : state.transferLog.length;
+    return newTransfers + state.changed.accounts.size + state.changed.statuses.size + state.changed.idempotency.size;
+  }
+
+  /** True if the transfers already folded are still the state's first ones. */
+  private follows(state: LedgerState): boolean {
+    if (this.folded > state.transferLog.length) return false;
+    return this.folded === 0 || this.lastFolded === state.transferLog[this.folded - 1];
+  }
+
+  private lastFolded: Transfer | undefined = undefined;
 
   private reset(state: LedgerState): void {
     this.state = state;
-    this.sums = { accounts: new Uint32Array(8), transfers: new Uint32Array(8), idempotency: new Uint32Array(8) };
-    this.accounts = new WeakMap();
-    this.transfers = new WeakMap();
-    this.idempotency = new WeakMap();
-    state.changed.accounts.clear();
-    state.changed.transfers.clear();
-    state.changed.idempotency.clear();
-    for (const a of state.accounts.values()) this.refresh(this.accounts, this.sums.accounts, a, true, accountDigest);
-    for (const t of state.transferLog) this.refresh(this.transfers, this.sums.transfers, t, true, transferDigest);
-    for (const r of state.idempotency.values()) this.refresh(this.idempotency, this.sums.idempotency, r, true, idempotencyDigest);
+    this.accountSum = new Uint32Array(8);
+    this.statusSum = new Uint32Array(8);
+    this.idempotencySum = new Uint32Array(8);
+    this.accounts = new Map();
+    this.idempotency = new Map();
+    this.openPendings = new Set();
+    this.stream = this.sha.running();
+    this.folded = 0;
+    this.lastFolded = undefined;
+    for (const a of state.accounts.values()) this.refresh(this.accounts, this.accountSum, a, true, accountHashText);
+    for (const r of state.idempotency.values()) this.refresh(this.idempotency, this.idempotencySum, r, true, idempotencyHashText);
+    this.foldTransfers(state);
+    if (this.drain) clearChanged(state);
   }
 
-  private refresh<T extends object>(known: WeakMap<T, Lanes>, sum: Lanes, record: T, present: boolean, digestOf: (hash: HashFn, record: T) => Lanes): void {
+  private catchUp(state: LedgerState): void {
+    const { changed } = state;
+    for (const a of changed.accounts) this.refresh(this.accounts, this.accountSum, a, state.accounts.get(a.id) === a, accountHashText);
+    for (const r of changed.idempotency) {
+      this.refresh(this.idempotency, this.idempotencySum, r, state.idempotency.get(r.key) === r, idempotencyHashText);
+    }
+    for (const t of changed.statuses) {
+      // Transfers not folded yet are folded below with whatever status they have by then.
+      if (!this.openPendings.has(t) || t.status === 'pending') continue;
+      this.openPendings.delete(t);
+      addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, 'pending')), -1);
+      if (t.status !== null) addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, t.status)), 1);
+    }
+    this.foldTransfers(state);
+    if (this.drain) clearChanged(state);
+  }
+
+  private foldTransfers(state: LedgerState): void {
+    const log = state.transferLog;
+    let chunk = '';
+    let stamped = this.lastFolded;
+    for (let i = this.folded; i < log.length; i++) {
+      const t = log[i]!;
+      if (stamped === undefined || t.hlc !== stamped.hlc || t.timestamp !== stamped.timestamp) chunk += stampHashText(t);
+      stamped = t;
+      chunk += transferHashText(t);
+      if (t.status !== null) {
+        addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, t.status)), 1);
+        if (t.status === 'pending') this.openPendings.add(t);
+      }
+      if (chunk.length >= STREAM_CHUNK_CHARS) {
+        this.stream.update(chunk);
+        chunk = '';
+      }
+    }
+    if (chunk.length > 0) this.stream.update(chunk);
+    this.folded = log.length;
+    this.lastFolded = log[log.length - 1];
+  }
+
+  private refresh<T extends object>(known: Map<T, Lanes>, sum: Lanes, record: T, present: boolean, textOf: (record: T) => string): void {
     const before = known.get(record);
     if (before !== undefined) {
-      addInto(sum, before, -1);
+      subtract(sum, before);
       known.delete(record);
     }
     if (!present) return;
-    const now = digestOf(this.hash, record);
-    addInto(sum, now, 1);
-    known.set(record, now);
+    const digest = this.sha.digest(textOf(record));
+    addDigest(sum, digest, 1);
+    const lanes = new Uint32Array(8);
+    addDigest(lanes, digest, 1);
+    known.set(record, lanes);
   }
+}
+
+function subtract(sum: Lanes, x: Lanes): void {
+  for (let i = 0; i < 8; i++) sum[i] = (sum[i]! - x[i]!) >>> 0;
+}
+
+function clearChanged(state: LedgerState): void {
+  state.changed.accounts.clear();
+  state.changed.statuses.clear();
+  state.changed.idempotency.clear();
 }

@@ -2,31 +2,72 @@
 // that proposed an entry can tell its client what the ledger did with it. Older outcomes are
 // overwritten; a caller that finds none answers "retry" and the client's Idempotency-Key or
 // transfer id makes the retry safe.
-import type { EntryOutcome } from './types.ts';
+// The ring holds tens of thousands of entries, and under batch load each carries a thousand item
+// results: kept as objects they would be the bulk of what the garbage collector has to promote and
+// trace. So a large result list is kept compact (the ids, which the transfers hold anyway, and one
+// byte per result code) and rebuilt into objects only when someone asks.
+import { RESULT_CODES, type ResultCode } from './codes.ts';
+import type { EntryOutcome, ItemResult } from './types.ts';
+
+/** Result lists at least this long are stored compact. */
+const COMPACT_FROM_ITEMS = 16;
+
+const CODE_OF_NUMBER: ResultCode[] = [];
+for (const code of Object.keys(RESULT_CODES) as ResultCode[]) CODE_OF_NUMBER[RESULT_CODES[code]] = code;
+
+interface CompactApplied {
+  readonly index: number;
+  readonly hlc: string;
+  readonly via: string | null;
+  readonly ids: readonly string[];
+  readonly codes: Uint8Array;
+}
+
+type Stored = EntryOutcome | CompactApplied;
+
+function compact(outcome: EntryOutcome): Stored {
+  if (outcome.status !== 'applied' || outcome.response.results.length < COMPACT_FROM_ITEMS) return outcome;
+  const { index, hlc, via, results } = outcome.response;
+  const ids = new Array<string>(results.length);
+  const codes = new Uint8Array(results.length);
+  for (let i = 0; i < results.length; i++) {
+    ids[i] = results[i]!.id;
+    codes[i] = RESULT_CODES[results[i]!.code];
+  }
+  return { index, hlc, via, ids, codes };
+}
+
+function expand(stored: Stored): EntryOutcome {
+  if ('status' in stored) return stored;
+  const results = new Array<ItemResult>(stored.ids.length);
+  for (let i = 0; i < results.length; i++) results[i] = { id: stored.ids[i]!, code: CODE_OF_NUMBER[stored.codes[i]!]! };
+  return { status: 'applied', response: { index: stored.index, hlc: stored.hlc, via: stored.via, results } };
+}
 
 export class OutcomeRing {
   private readonly indexes: Float64Array;
   private readonly terms: Float64Array;
-  private readonly outcomes: Array<EntryOutcome | undefined>;
+  private readonly outcomes: Array<Stored | undefined>;
 
   constructor(readonly size: number) {
     this.indexes = new Float64Array(size).fill(-1);
     this.terms = new Float64Array(size);
-    this.outcomes = new Array<EntryOutcome | undefined>(size);
+    this.outcomes = new Array<Stored | undefined>(size);
   }
 
   put(index: number, term: number, outcome: EntryOutcome): void {
     const slot = index % this.size;
     this.indexes[slot] = index;
     this.terms[slot] = term;
-    this.outcomes[slot] = outcome;
+    this.outcomes[slot] = compact(outcome);
   }
 
   /** The outcome at `index` if that entry had `term`; undefined when overwritten, evicted or unknown. */
   get(index: number, term: number): EntryOutcome | undefined {
     const slot = index % this.size;
     if (this.indexes[slot] !== index || this.terms[slot] !== term) return undefined;
-    return this.outcomes[slot];
+    const stored = this.outcomes[slot];
+    return stored === undefined ? undefined : expand(stored);
   }
 
   clear(): void {

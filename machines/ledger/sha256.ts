@@ -1,6 +1,8 @@
 // A small SHA-256 (FIPS 180-4) in plain TypeScript, because machines/ may not import node:crypto.
-// Used for the ledger state hash when no faster hash function is injected; the actor injects
-// node:crypto's, and a spec checks both give the same digest.
+// It is the ledger hash's default provider (specs, tools); the ledger actor injects node:crypto's,
+// and a spec checks that both give the same digests, one-shot and running, however the text is
+// split. Text is hashed as UTF-8 (lone surrogates as U+FFFD, like Buffer and TextEncoder).
+import type { RunningSha256, Sha256Provider } from './hash-provider.ts';
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -13,68 +15,137 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-/** UTF-8 bytes of a string (surrogate pairs joined; lone surrogates as U+FFFD, like TextEncoder). */
-export function utf8Encode(text: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
-    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return Uint8Array.from(out);
-}
+const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 function rotr(x: number, n: number): number {
   return (x >>> n) | (x << (32 - n));
 }
 
-export function sha256Bytes(message: Uint8Array): Uint8Array {
-  const bitLength = message.length * 8;
-  const padded = new Uint8Array(Math.ceil((message.length + 9) / 64) * 64);
-  padded.set(message);
-  padded[message.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
-  view.setUint32(padded.length - 4, bitLength >>> 0);
-  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  const w = new Uint32Array(64);
-  for (let block = 0; block < padded.length; block += 64) {
-    for (let t = 0; t < 16; t++) w[t] = view.getUint32(block + t * 4);
+/** Shared message schedule: the hash is synchronous, so one scratch array serves every instance. */
+const W = new Uint32Array(64);
+
+/** An open SHA-256: feed text, read the digest of what was fed so far, keep feeding. */
+export class Sha256 implements RunningSha256 {
+  private readonly h = Uint32Array.from(INITIAL);
+  private readonly block = new Uint8Array(64);
+  private used = 0;
+  private bytes = 0;
+
+  update(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c < 0x80) {
+        this.push(c);
+        continue;
+      }
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
+      }
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      if (c < 0x800) {
+        this.push(0xc0 | (c >> 6));
+      } else if (c < 0x10000) {
+        this.push(0xe0 | (c >> 12));
+        this.push(0x80 | ((c >> 6) & 63));
+      } else {
+        this.push(0xf0 | (c >> 18));
+        this.push(0x80 | ((c >> 12) & 63));
+        this.push(0x80 | ((c >> 6) & 63));
+      }
+      this.push(0x80 | (c & 63));
+    }
+  }
+
+  /** The digest of everything fed so far; this hash stays open. */
+  digest(): Uint8Array {
+    const copy = new Sha256();
+    copy.h.set(this.h);
+    copy.block.set(this.block);
+    copy.used = this.used;
+    copy.bytes = this.bytes;
+    return copy.finish();
+  }
+
+  peekHex(): string {
+    return toHex(this.digest());
+  }
+
+  private push(byte: number): void {
+    this.block[this.used++] = byte;
+    this.bytes++;
+    if (this.used === 64) {
+      this.compress();
+      this.used = 0;
+    }
+  }
+
+  private finish(): Uint8Array {
+    const bits = this.bytes * 8;
+    this.push(0x80);
+    while (this.used !== 56) this.push(0);
+    const high = Math.floor(bits / 0x100000000);
+    for (const word of [high, bits >>> 0]) {
+      this.push((word >>> 24) & 255);
+      this.push((word >>> 16) & 255);
+      this.push((word >>> 8) & 255);
+      this.push(word & 255);
+    }
+    const out = new Uint8Array(32);
+    for (let i = 0; i < 8; i++) {
+      const v = this.h[i]!;
+      out[i * 4] = v >>> 24;
+      out[i * 4 + 1] = (v >>> 16) & 255;
+      out[i * 4 + 2] = (v >>> 8) & 255;
+      out[i * 4 + 3] = v & 255;
+    }
+    return out;
+  }
+
+  private compress(): void {
+    const b = this.block;
+    const h = this.h;
+    for (let t = 0; t < 16; t++) W[t] = (b[t * 4]! << 24) | (b[t * 4 + 1]! << 16) | (b[t * 4 + 2]! << 8) | b[t * 4 + 3]!;
     for (let t = 16; t < 64; t++) {
-      const a = w[t - 15]!;
-      const b = w[t - 2]!;
-      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
-      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
-      w[t] = (w[t - 16]! + s0 + w[t - 7]! + s1) >>> 0;
+      const x = W[t - 15]!;
+      const y = W[t - 2]!;
+      const s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3);
+      const s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10);
+      W[t] = (W[t - 16]! + s0 + W[t - 7]! + s1) >>> 0;
     }
-    let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, k = h[7]!;
+    let a = h[0]!, c1 = h[1]!, c2 = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, k = h[7]!;
     for (let t = 0; t < 64; t++) {
-      const t1 = (k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t]! + w[t]!) >>> 0;
-      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
-      k = g; g = f; f = e; e = (d + t1) >>> 0; d = c; c = b; b = a; a = (t1 + t2) >>> 0;
+      const t1 = (k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t]! + W[t]!) >>> 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & c1) ^ (a & c2) ^ (c1 & c2))) >>> 0;
+      k = g; g = f; f = e; e = (d + t1) >>> 0; d = c2; c2 = c1; c1 = a; a = (t1 + t2) >>> 0;
     }
-    h[0] = (h[0]! + a) >>> 0; h[1] = (h[1]! + b) >>> 0; h[2] = (h[2]! + c) >>> 0; h[3] = (h[3]! + d) >>> 0;
+    h[0] = (h[0]! + a) >>> 0; h[1] = (h[1]! + c1) >>> 0; h[2] = (h[2]! + c2) >>> 0; h[3] = (h[3]! + d) >>> 0;
     h[4] = (h[4]! + e) >>> 0; h[5] = (h[5]! + f) >>> 0; h[6] = (h[6]! + g) >>> 0; h[7] = (h[7]! + k) >>> 0;
   }
-  const out = new Uint8Array(32);
-  const outView = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) outView.setUint32(i * 4, h[i]!);
-  return out;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (let i = 0; i < bytes.length; i++) hex += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+  return hex;
 }
 
 /** Hex SHA-256 of a string's UTF-8 bytes. */
 export function sha256Hex(text: string): string {
-  let hex = '';
-  for (const byte of sha256Bytes(utf8Encode(text))) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  const h = new Sha256();
+  h.update(text);
+  return h.peekHex();
 }
+
+/** The pure provider: slow next to node:crypto, but equal digests and usable in machines/. */
+export const pureSha256: Sha256Provider = {
+  digest(text) {
+    const h = new Sha256();
+    h.update(text);
+    return h.digest();
+  },
+  running: () => new Sha256(),
+};

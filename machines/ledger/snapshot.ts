@@ -1,96 +1,168 @@
-// The whole ledger state as one deterministic string (accounts in creation order, transfers in
-// apply order, idempotency records in creation order; bigints as decimal strings; flags as bit
-// sets), and back. Two replicas with the same state produce byte-identical text; the rows are also
-// what the state hash (hash.ts) digests, so a node restored from a snapshot hashes like one that
-// replayed the log. Derived indexes (per-account lists, the expiry heap) are rebuilt, not stored.
+// Writing the whole ledger state as one deterministic string (format: snapshot-format.ts); reading
+// it back is snapshot-restore.ts. Two replicas with the same state produce byte-identical text.
+// The format is compact because a snapshot of millions of transfers must stay well under V8's
+// string limit (~536.9 M characters): a plain transfer takes about 32 characters. Transfer rows
+// hold only what never changes (the status, the one mutable field, has its own section), so
+// SnapshotWriter keeps the rows it wrote and a new snapshot serialises only the transfers applied
+// since the last one: a snapshot of millions of transfers then costs a copy of the text, not a
+// walk that stalls the event loop for seconds. The header carries the state hash, which restore
+// checks, so a corrupt snapshot is rejected rather than served.
 import { assert } from '../assert.ts';
-import { accountBits, accountFlags, transferBits, transferFlags } from './flags.ts';
-import { isResultCode } from './codes.ts';
-import { addAccount, addTransfer, createLedgerState, trackExpiry } from './state.ts';
-import type { Account, IdempotencyRecord, ItemResult, LedgerState, PendingStatus, Transfer } from './types.ts';
+import { accountBits, transferBits } from './flags.ts';
+import { IncrementalLedgerHash } from './hash.ts';
+import { pureSha256 } from './sha256.ts';
+import { SNAPSHOT_CHARS_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, STATUS_CODE } from './snapshot-format.ts';
+import type { LedgerState, Transfer } from './types.ts';
 
-const FORMAT_VERSION = 1;
+export { SNAPSHOT_CHARS_MAX } from './snapshot-format.ts';
+export { deserializeLedger } from './snapshot-restore.ts';
 
-type AccountRow = [string, string, number, string, string, string, string, number];
-type TransferRow = [string, string, string, string, string, number, string | null, number, string | null, number, string, PendingStatus | null];
-type IdempotencyRow = [string, string, number, number, string, string | null, Array<[string, string]>];
+/** Every transfer row takes at least this many characters (id, two account numbers, amount, separators). */
+const TRANSFER_ROW_CHARS_MIN = 8;
+/**
+ * Rows are kept in flat pieces of about this size: few strings to join, none of them huge. Each
+ * piece is made by one Array.join, which copies its rows into one flat string; a piece grown by
+ * `+=` would stay a tree of small strings that every later snapshot would walk again.
+ */
+const PIECE_CHARS = 1 << 16;
 
-export function accountRow(a: Account): AccountRow {
-  return [a.id, a.currency, accountBits(a.flags), a.debitsPosted.toString(), a.creditsPosted.toString(),
-    a.debitsPending.toString(), a.creditsPending.toString(), a.timestamp];
+interface AccountRef {
+  readonly number: string;
+  readonly currency: string;
 }
 
-export function transferRow(t: Transfer): TransferRow {
-  return [t.id, t.debitAccountId, t.creditAccountId, t.amount.toString(), t.currency, transferBits(t.flags), t.pendingId,
-    t.timeoutMs, t.reference, t.timestamp, t.hlc, t.status];
-}
+/**
+ * Writes snapshots of one state object, keeping the transfer rows already written so the next
+ * snapshot only adds the rows of newer transfers. Given another state object (a restore), or a
+ * state whose written transfers it no longer recognises, it starts over.
+ */
+export class SnapshotWriter {
+  private state: LedgerState | null = null;
+  private pieces: string[] = [];
+  /** Rows not yet joined into a piece, and their length. */
+  private rows: string[] = [];
+  private rowChars = 0;
+  private chars = 0;
+  /** Transfers [0, written) have rows in pieces/piece. */
+  private written = 0;
+  private last: Transfer | undefined = undefined;
+  /** Written transfers that carry a status (pending transfers), in seq order. */
+  private withStatus: Transfer[] = [];
+  private refs = new Map<string, AccountRef>();
 
-export function idempotencyRow(r: IdempotencyRecord): IdempotencyRow {
-  return [r.key, r.requestHash, r.createdAt, r.response.index, r.response.hlc, r.response.via,
-    r.response.results.map((x) => [x.id, x.code])];
-}
-
-export function serializeLedger(state: LedgerState): string {
-  const accounts: AccountRow[] = [];
-  for (const a of state.accounts.values()) accounts.push(accountRow(a));
-  const transfers = state.transferLog.map(transferRow);
-  const idempotency: IdempotencyRow[] = [];
-  for (const r of state.idempotency.values()) idempotency.push(idempotencyRow(r));
-  return JSON.stringify({ v: FORMAT_VERSION, now: state.now, accounts, transfers, idempotency });
-}
-
-/** Rebuilds a state from serializeLedger's text. Malformed text is a bug (or corruption): it asserts. */
-export function deserializeLedger(text: string): LedgerState {
-  const doc = JSON.parse(text) as Record<string, unknown>;
-  assert(doc !== null && typeof doc === 'object' && doc.v === FORMAT_VERSION, 'ledger snapshot: unknown format');
-  assert(isCount(doc.now), 'ledger snapshot: bad now');
-  assert(Array.isArray(doc.accounts) && Array.isArray(doc.transfers) && Array.isArray(doc.idempotency), 'ledger snapshot: bad sections');
-  const state = createLedgerState();
-  state.now = doc.now;
-  for (const row of doc.accounts as unknown[]) {
-    assert(Array.isArray(row) && row.length === 8, 'ledger snapshot: bad account row');
-    const [id, currency, bits, dp, cp, dpe, cpe, timestamp] = row as unknown[];
-    assert(typeof id === 'string' && typeof currency === 'string' && isCount(bits) && isCount(timestamp), 'ledger snapshot: bad account');
-    addAccount(state, {
-      id, currency, flags: accountFlags(bits),
-      debitsPosted: big(dp), creditsPosted: big(cp), debitsPending: big(dpe), creditsPending: big(cpe), timestamp,
-    });
+  /**
+   * The snapshot text, or null when it would be longer than `charsMax` (the ledger is then too
+   * large for one string; callers keep the log instead). `hasher` should be the incremental hasher
+   * that follows this state, so the header's hash costs only what changed since it last looked.
+   */
+  write(state: LedgerState, charsMax: number, hasher?: IncrementalLedgerHash): string | null {
+    if (state.transferLog.length * TRANSFER_ROW_CHARS_MIN > charsMax) return null;
+    if (state !== this.state || !this.follows(state)) this.reset(state);
+    let accountRows = '';
+    let i = 0;
+    for (const a of state.accounts.values()) {
+      // Accounts are only ever added (a rolled-back chain removes its own before anyone looks),
+      // so numbers given in earlier snapshots still hold.
+      if (i >= this.refs.size) this.refs.set(a.id, { number: i.toString(36), currency: a.currency });
+      accountRows += `${a.id},${a.currency},${accountBits(a.flags)},${a.debitsPosted},${a.creditsPosted},${a.debitsPending},${a.creditsPending},${a.timestamp}\n`;
+      i++;
+    }
+    if (!this.appendRows(state, charsMax)) return null;
+    let statusRows = '';
+    for (const t of this.withStatus) statusRows += `${t.seq.toString(36)},${STATUS_CODE[t.status!]}\n`;
+    let idempotencyRows = '';
+    for (const r of state.idempotency.values()) {
+      idempotencyRows += `${JSON.stringify([r.key, r.requestHash, r.createdAt, r.response.index, r.response.hlc, r.response.via,
+        r.response.results.map((x) => [x.id, x.code])])}\n`;
+    }
+    const hash = (hasher ?? new IncrementalLedgerHash(pureSha256, false)).digest(state);
+    const header = `${SNAPSHOT_MAGIC},${SNAPSHOT_FORMAT_VERSION},${state.now},${state.accounts.size},${state.transferLog.length},${this.withStatus.length}`
+      + `,${state.idempotency.size},${hash}\n`;
+    if (header.length + accountRows.length + this.chars + statusRows.length + idempotencyRows.length > charsMax) return null;
+    this.flush();
+    return [header, accountRows, ...this.pieces, statusRows, idempotencyRows].join('');
   }
-  for (const row of doc.transfers as unknown[]) {
-    assert(Array.isArray(row) && row.length === 12, 'ledger snapshot: bad transfer row');
-    const [id, debit, credit, amount, currency, bits, pendingId, timeoutMs, reference, timestamp, hlc, status] = row as unknown[];
-    assert(typeof id === 'string' && typeof debit === 'string' && typeof credit === 'string' && typeof currency === 'string'
-      && typeof hlc === 'string' && isCount(bits) && isCount(timeoutMs) && isCount(timestamp)
-      && (pendingId === null || typeof pendingId === 'string') && (reference === null || typeof reference === 'string')
-      && (status === null || status === 'pending' || status === 'posted' || status === 'voided' || status === 'expired'),
-    'ledger snapshot: bad transfer');
-    assert(state.accounts.has(debit) && state.accounts.has(credit), 'ledger snapshot: transfer names an unknown account');
-    const t: Transfer = {
-      id, debitAccountId: debit, creditAccountId: credit, amount: big(amount), currency, flags: transferFlags(bits),
-      pendingId, timeoutMs, reference, timestamp, hlc, seq: state.transferLog.length, status,
-    };
-    addTransfer(state, t);
-    trackExpiry(state, t);
+
+  /**
+   * Takes over a state just restored from `text`, whose transfer rows are text[from, to): the next
+   * snapshot of it then starts from those rows instead of writing them again.
+   */
+  adopt(state: LedgerState, text: string, from: number, to: number): void {
+    this.reset(state);
+    let i = 0;
+    for (const a of state.accounts.values()) this.refs.set(a.id, { number: (i++).toString(36), currency: a.currency });
+    for (let at = from; at < to; at += PIECE_CHARS) this.pieces.push(text.slice(at, Math.min(to, at + PIECE_CHARS)));
+    this.chars = to - from;
+    for (const t of state.transferLog) if (t.status !== null) this.withStatus.push(t);
+    this.written = state.transferLog.length;
+    this.last = state.transferLog[this.written - 1];
   }
-  for (const row of doc.idempotency as unknown[]) {
-    assert(Array.isArray(row) && row.length === 7, 'ledger snapshot: bad idempotency row');
-    const [key, requestHash, createdAt, index, hlc, via, results] = row as unknown[];
-    assert(typeof key === 'string' && typeof requestHash === 'string' && isCount(createdAt) && isCount(index)
-      && typeof hlc === 'string' && (via === null || typeof via === 'string') && Array.isArray(results), 'ledger snapshot: bad idempotency record');
-    const items: ItemResult[] = (results as unknown[]).map((r) => {
-      assert(Array.isArray(r) && r.length === 2 && typeof r[0] === 'string' && isResultCode(r[1]), 'ledger snapshot: bad result');
-      return { id: r[0] as string, code: r[1] };
-    });
-    state.idempotency.set(key, { key, requestHash, createdAt, response: { index, hlc, via, results: items } });
+
+  private follows(state: LedgerState): boolean {
+    if (this.written > state.transferLog.length) return false;
+    return this.written === 0 || state.transferLog[this.written - 1] === this.last;
   }
-  return state;
+
+  private reset(state: LedgerState): void {
+    this.state = state;
+    this.pieces = [];
+    this.rows = [];
+    this.rowChars = 0;
+    this.chars = 0;
+    this.written = 0;
+    this.last = undefined;
+    this.withStatus = [];
+    this.refs = new Map();
+  }
+
+  /** Rows for the transfers applied since the last snapshot; false once they pass `charsMax`. */
+  private appendRows(state: LedgerState, charsMax: number): boolean {
+    const log = state.transferLog;
+    let chars = this.chars;
+    let prev = this.last;
+    for (let i = this.written; i < log.length; i++) {
+      const t = log[i]!;
+      let row = '';
+      if (prev === undefined || t.hlc !== prev.hlc || t.timestamp !== prev.timestamp) row = `@${t.hlc},${t.timestamp}\n`;
+      prev = t;
+      const debit = this.refs.get(t.debitAccountId)!;
+      row += `${t.id},${debit.number},${this.refs.get(t.creditAccountId)!.number},${t.amount}`;
+      const bits = transferBits(t.flags);
+      if (t.currency !== debit.currency || bits !== 0 || t.pendingId !== null || t.timeoutMs !== 0 || t.reference !== null) {
+        row += `,${t.currency === debit.currency ? '' : t.currency},${bits},${t.pendingId ?? ''},${t.timeoutMs === 0 ? '' : t.timeoutMs}`
+          + `,${t.reference === null ? '' : JSON.stringify(t.reference)}`;
+      }
+      row += '\n';
+      if (t.status !== null) this.withStatus.push(t);
+      this.rows.push(row);
+      this.rowChars += row.length;
+      chars += row.length;
+      if (this.rowChars >= PIECE_CHARS) this.flush();
+      this.written = i + 1;
+      this.last = t;
+      if (chars > charsMax) break;
+    }
+    this.chars = chars;
+    return chars <= charsMax;
+  }
+
+  private flush(): void {
+    if (this.rows.length === 0) return;
+    this.pieces.push(this.rows.join(''));
+    this.rows = [];
+    this.rowChars = 0;
+  }
 }
 
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** The snapshot text from scratch, or null when longer than `charsMax`. */
+export function serializeLedgerWithin(state: LedgerState, charsMax: number, hasher?: IncrementalLedgerHash): string | null {
+  return new SnapshotWriter().write(state, charsMax, hasher);
 }
 
-function big(v: unknown): bigint {
-  assert(typeof v === 'string' && /^-?\d{1,80}$/.test(v), 'ledger snapshot: bad amount');
-  return BigInt(v);
+/** The snapshot text; a state too large for one string is a bug in the caller (use serializeLedgerWithin). */
+export function serializeLedger(state: LedgerState, hasher?: IncrementalLedgerHash): string {
+  const text = serializeLedgerWithin(state, SNAPSHOT_CHARS_MAX, hasher);
+  assert(text !== null, 'ledger snapshot: state too large for one snapshot string');
+  return text;
 }
+

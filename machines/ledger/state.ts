@@ -15,7 +15,7 @@ export function createLedgerState(): LedgerState {
     idempotency: new Map(),
     expiry: { items: [] },
     now: 0,
-    changed: { accounts: new Set(), transfers: new Set(), idempotency: new Set() },
+    changed: { accounts: new Set(), statuses: new Set(), idempotency: new Set() },
   };
 }
 
@@ -29,7 +29,6 @@ export function addAccount(state: LedgerState, account: Account): void {
 export function addTransfer(state: LedgerState, t: Transfer): void {
   state.transfers.set(t.id, t);
   state.transferLog.push(t);
-  state.changed.transfers.add(t);
   state.transfersByAccount.get(t.debitAccountId)?.push(t.seq);
   state.transfersByAccount.get(t.creditAccountId)?.push(t.seq);
 }
@@ -37,7 +36,7 @@ export function addTransfer(state: LedgerState, t: Transfer): void {
 /** Changes a pending transfer's status (every status change goes through here, for the hash). */
 export function setStatus(state: LedgerState, t: Transfer, status: PendingStatus | null): void {
   t.status = status;
-  state.changed.transfers.add(t);
+  state.changed.statuses.add(t);
 }
 
 /** Pending transfers with a timeout join the expiry heap; 0 means "never expires". */

@@ -163,13 +163,14 @@ export interface ExpiryHeap {
 }
 
 /**
- * Records whose contribution to the state hash may have changed since the incremental hasher last
- * looked (hash.ts). Derived bookkeeping, never serialised: marking is a Set.add on the hot path,
- * and the hashing work happens only when someone asks for the hash.
+ * What changed since the incremental hasher (hash.ts) last looked, beyond the transfers appended
+ * since (which it finds by position in `transferLog`). Derived bookkeeping, never serialised:
+ * marking is a Set.add on the hot path, and the hashing work happens only when someone asks.
  */
 export interface ChangedRecords {
   readonly accounts: Set<Account>;
-  readonly transfers: Set<Transfer>;
+  /** Transfers whose pending status changed (posted, voided, expired, or rolled back). */
+  readonly statuses: Set<Transfer>;
   readonly idempotency: Set<IdempotencyRecord>;
 }
 

@@ -9,6 +9,7 @@ import { encodeCommand } from '../../machines/ledger/codec.ts';
 import type { LedgerCommand } from '../../machines/ledger/types.ts';
 import type { LogEntry } from '../../machines/types.ts';
 import { fakeEnv, type FakeEnv } from './fake-env.ts';
+import { DEFAULT_CONFIG } from '../../machines/config.ts';
 import { T0, stamp, tr, transfers } from './helpers.ts';
 
 function entry(index: number, command: LedgerCommand | null, term = 1, ms = T0 + index): LogEntry {
@@ -82,11 +83,48 @@ test('ledger.restore replaces the state; hashes match the node that replayed', a
   assert.is(b.actor.describe().summary!.restores, 1);
 });
 
+test('a corrupt snapshot is refused: the actor fails instead of serving a wrong state', async () => {
+  const a = await started();
+  a.actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1', 250n)), entry(2, pay('t2'))] });
+  const snap = a.actor.api.snapshotData();
+  const b = await started();
+  b.actor.receive({ type: 'ledger.restore', index: snap.appliedIndex, term: 1, data: snap.data.replace(',250\n', ',251\n') });
+  assert.is(b.env.failures.length, 1);
+  assert.match(String(b.env.failures[0]), /state hash mismatch/);
+});
+
+test('a ledger too large for one snapshot string answers applied index 0 (no snapshot) and keeps working', async () => {
+  const env = fakeEnv();
+  const actor = createLedgerActorWith({ snapshotCharsMax: 400 })(env) as LedgerActor;
+  await actor.start();
+  actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1'))] });
+  const small = actor.api.snapshotData();
+  assert.is(small.appliedIndex, 1, 'a small state still fits');
+  const many = transfers(Array.from({ length: 20 }, (_, i) => tr({ id: `bulk-${i}` })));
+  actor.receive({ type: 'log.committed', entries: [entry(2, many)] });
+  assert.equal(actor.api.snapshotData(), { appliedIndex: 0, data: '' });
+  assert.ok(env.traces.some((t) => t.type === 'ledger.snapshotTooLarge'));
+  actor.receive({ type: 'log.committed', entries: [entry(3, pay('t3'))] });
+  assert.is(actor.api.appliedIndex(), 3);
+  assert.is(env.failures.length, 0);
+});
+
+test('a long replay at start keeps the outcomes of its last entries only (the ring would overwrite the rest)', async () => {
+  const config = { ...DEFAULT_CONFIG, ledger: { ...DEFAULT_CONFIG.ledger, recentOutcomesMax: 4 } };
+  const log = Array.from({ length: 10 }, (_, i) => entry(i + 1, pay(`r${i + 1}`)));
+  const { actor } = await started(fakeEnv({ config, history: { snapshot: null, entries: log } }));
+  assert.is(actor.api.appliedIndex(), 10);
+  assert.is(actor.api.outcomeAt(6, 1), undefined);
+  for (const index of [7, 8, 9, 10]) {
+    assert.equal(actor.api.outcomeAt(index, 1), { status: 'applied', response: { index, hlc: stamp(T0 + index), via: 'node1', results: [{ id: `r${index}`, code: 'ok' }] } });
+  }
+});
+
 test('a snapshot older than the applied state is ignored', async () => {
   const { actor } = await started();
   actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1')), entry(2, pay('t2'))] });
   const hash = actor.api.ledgerHash();
-  actor.receive({ type: 'ledger.restore', index: 1, term: 1, data: '{"v":1,"now":0,"accounts":[],"transfers":[],"idempotency":[]}' });
+  actor.receive({ type: 'ledger.restore', index: 1, term: 1, data: 'syncpay-ledger-snapshot,3,0,0,0,0,0,0\n' });
   assert.equal(actor.api.ledgerHash(), hash);
 });
 

@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
 import { applyEntry } from '../../machines/ledger/apply.ts';
 import { decodeCommand, encodeCommand } from '../../machines/ledger/codec.ts';
 import { rulesFromConfig } from '../../machines/ledger/rules.ts';
+import { serializeLedger } from '../../machines/ledger/snapshot.ts';
 import { createLedgerState } from '../../machines/ledger/state.ts';
 import type {
   AccountInput, EntryOutcome, IdempotencyEnvelope, LedgerCommand, LedgerRules, LedgerState, TransferInput,
@@ -96,4 +97,13 @@ export class TestLog {
     const a = this.state.accounts.get(id);
     return a && { dp: a.debitsPosted, cp: a.creditsPosted, dpe: a.debitsPending, cpe: a.creditsPending };
   }
+}
+
+/**
+ * The state's records as snapshot text without the header line, whose clock and hash move with
+ * every entry even when nothing else does: equal content means no record changed.
+ */
+export function stateContent(state: LedgerState): string {
+  const text = serializeLedger(state);
+  return text.slice(text.indexOf('\n') + 1);
 }

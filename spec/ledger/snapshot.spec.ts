@@ -1,17 +1,18 @@
 // Snapshots, state hashes and the entry codec: restore gives the same hash as replay; the pure
-// SHA-256 agrees with node:crypto; malformed entries and snapshots fail assertions.
-import { createHash } from 'node:crypto';
+// SHA-256 agrees with node:crypto; the snapshot text is compact, round-trips unusual fields, and
+// refuses to outgrow its limit; malformed entries and corrupt snapshots fail assertions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyEntry } from '../../machines/ledger/apply.ts';
 import { decodeCommand, encodeCommand } from '../../machines/ledger/codec.ts';
 import { IncrementalLedgerHash, ledgerStateHash } from '../../machines/ledger/hash.ts';
-import { sha256Hex } from '../../machines/ledger/sha256.ts';
-import { deserializeLedger, serializeLedger } from '../../machines/ledger/snapshot.ts';
+import { pureSha256, sha256Hex } from '../../machines/ledger/sha256.ts';
+import { nodeSha256 } from '../../actors/ledger.actor.ts';
+import { SnapshotWriter, deserializeLedger, serializeLedger, serializeLedgerWithin } from '../../machines/ledger/snapshot.ts';
 import type { LedgerCommand } from '../../machines/ledger/types.ts';
 import { NO_OVERDRAFT, TestLog, accounts, stamp, tr, transfers } from './helpers.ts';
 
-const native = (s: string) => createHash('sha256').update(s).digest('hex');
+const native = nodeSha256;
 
 function busyLog(): TestLog {
   const log = new TestLog();
@@ -48,9 +49,10 @@ test('a restored state keeps behaving like the original (expiry heap rebuilt)', 
   assert.is(ledgerStateHash(restored), ledgerStateHash(log.state));
 });
 
-test('the pure SHA-256 matches node:crypto on the state text', () => {
+test('the pure SHA-256 and node:crypto give the same state hash', () => {
   const log = busyLog();
   assert.is(ledgerStateHash(log.state), ledgerStateHash(log.state, native));
+  assert.is(ledgerStateHash(log.state, pureSha256), ledgerStateHash(log.state, nodeSha256));
   assert.is(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
 });
 
@@ -61,16 +63,114 @@ test('different states hash differently', () => {
   assert.is.not(ledgerStateHash(a.state), ledgerStateHash(b.state));
 });
 
-test('snapshot text has bigints as decimal strings', () => {
-  const log = busyLog();
-  assert.ok(serializeLedger(log.state).includes('"10000"'));
+test('a plain transfer is one short row: id, account numbers, decimal minor units', () => {
+  const log = new TestLog();
+  log.apply(transfers([tr({ id: 'plain-1', from: 'cash', to: 'shop', amount: 123_456n })]));
+  const lines = serializeLedger(log.state).split('\n');
+  // Header, two accounts (numbered 0 and 1 by creation), the entry's stamp line, the transfer.
+  assert.is(lines[3], `@${stamp(log.ms)},${log.ms}`);
+  assert.is(lines[4], 'plain-1,0,1,123456');
+  assert.is(lines[5], '', 'the text ends with a newline');
+  assert.ok(lines[1]!.startsWith('cash,USD,0,123456,0,0,0,'), 'account balances are decimal minor units');
 });
 
-test('malformed snapshots fail an assertion', () => {
-  for (const bad of ['{"v":2}', '{"v":1,"now":0,"accounts":[["a"]],"transfers":[],"idempotency":[]}',
-    '{"v":1,"now":0,"accounts":[],"transfers":[["t","a","b","1","USD",0,null,0,null,0,"x",null]],"idempotency":[]}']) {
-    assert.throws(() => deserializeLedger(bad), /SYNCPAY_ERR_ASSERTION/);
+test('unusual fields survive a round trip: references with commas, quotes, newlines and emoji; another currency; flags', () => {
+  const log = new TestLog();
+  log.apply(accounts([{ id: 'eur', currency: 'EUR' }, { id: 'eur2', currency: 'EUR' }]));
+  log.apply(transfers([
+    tr({ id: 'r1', from: 'eur', to: 'eur2', currency: 'EUR', reference: 'a,b\n"c"\\ 𝄞 \u2028', pending: true, timeoutMs: 99 }),
+    tr({ id: 'null', from: 'eur2', to: 'eur', currency: 'EUR', amount: 5n, linked: true }),
+    tr({ id: 'r3', post: true, pendingId: 'r1', amount: 40n, reference: '' }),
+  ]));
+  const text = serializeLedger(log.state);
+  const restored = deserializeLedger(text, new IncrementalLedgerHash(native));
+  assert.is(serializeLedger(restored), text);
+  assert.equal(restored.transfers.get('r1'), log.state.transfers.get('r1'));
+  assert.equal(restored.transfers.get('r3'), log.state.transfers.get('r3'));
+  assert.is(restored.transfers.get('r3')!.reference, '');
+  assert.is(restored.transfers.get('null')!.flags.linked, true);
+});
+
+test('a snapshot of plain batches takes few characters per transfer (V8 caps a string at ~536.9 M characters)', () => {
+  const log = new TestLog();
+  const batch = (n: number) => transfers(Array.from({ length: 1000 }, (_, i) =>
+    tr({ id: `V1StGXR8.Z5jdHi6B-${n}${String(i).padStart(4, '0')}`, from: `run1-a${i % 97}`, to: `run1-a${(i + 1) % 97}` })));
+  log.apply(batch(1));
+  const before = serializeLedger(log.state).length;
+  log.apply(batch(2));
+  assert.is(log.state.transferLog.length, 2000);
+  // 23-character ids: the JSON format of before took ~120 characters per transfer.
+  const perTransfer = (serializeLedger(log.state).length - before) / 1000;
+  assert.ok(perTransfer <= 34, `${perTransfer} characters per transfer`);
+});
+
+test('a state too large for the limit gives null rather than a RangeError, and the limit is exact', () => {
+  const log = busyLog();
+  const text = serializeLedger(log.state);
+  assert.is(serializeLedgerWithin(log.state, text.length), text);
+  assert.is(serializeLedgerWithin(log.state, text.length - 1), null);
+  assert.is(serializeLedgerWithin(log.state, 10), null);
+});
+
+test('corrupt snapshots are refused: wrong format, truncation, a changed digit, an unknown account, trailing text', () => {
+  const text = serializeLedger(busyLog().state);
+  const lines = text.split('\n');
+  const plain = lines.findIndex((l) => l.startsWith('f,'));
+  const withLine = (i: number, line: string) => lines.map((l, k) => (k === i ? line : l)).join('\n');
+  const bad: Array<[string, string]> = [
+    ['the JSON format of before', '{"v":1,"now":0,"accounts":[],"transfers":[],"idempotency":[]}'],
+    ['empty', ''],
+    ['truncated by one character', text.slice(0, -1)],
+    ['truncated by a line', text.slice(0, text.lastIndexOf('\n', text.length - 2) + 1)],
+    ['an amount changed', withLine(plain, lines[plain]!.replace(/,10000$/, ',10001'))],
+    ['an account balance changed', withLine(1, lines[1]!.replace('10000', '10100'))],
+    ['an unknown account number', withLine(plain, lines[plain]!.replace(/^f,\w+,/, 'f,zz,'))],
+    ['a count changed', withLine(0, lines[0]!.replace(/^(syncpay-ledger-snapshot,3,\d+,)(\d+)/, (_m, a: string, n: string) => `${a}${Number(n) + 1}`))],
+    ['trailing text', `${text}x\n`],
+    ['a negative amount', withLine(plain, lines[plain]!.replace(/,10000$/, ',-10000'))],
+    ['a pending status changed', text.replace(/\n(\w+),p\n/, '\n$1,o\n')],
+    ['a status row for a transfer that is not pending', text.replace(/\n(\w+),p\n/, '\n0,p\n')],
+  ];
+  for (const [what, data] of bad) {
+    assert.ok(data !== text, what);
+    assert.throws(() => deserializeLedger(data, new IncrementalLedgerHash(native)), /SYNCPAY_ERR_ASSERTION/, what);
   }
+});
+
+test('a writer that follows the state writes only new rows, and its text equals one written from scratch', () => {
+  const log = busyLog();
+  const writer = new SnapshotWriter();
+  const hasher = new IncrementalLedgerHash(native);
+  const check = (what: string) => assert.is(writer.write(log.state, 1e9, hasher), serializeLedger(log.state), what);
+  check('first snapshot');
+  log.apply(transfers([tr({ id: 'w1', from: 'newcomer', to: 'alice' }), tr({ id: 'w2', pending: true, timeoutMs: 30 })]));
+  check('new transfers and a new account');
+  log.apply(transfers([tr({ id: 'w3', void: true, pendingId: 'w2' })]));
+  check('a status change of a pending written before');
+  log.apply(transfers([tr({ id: 'w4', post: true, pendingId: 'p3', linked: true }), tr({ id: 'w5', amount: 0n })]));
+  check('a rolled-back chain');
+  log.apply(null, 50);
+  check('expiry');
+  // A restored state hands its rows to the writer; the next snapshot reuses them.
+  const restoredWriter = new SnapshotWriter();
+  const restored = deserializeLedger(serializeLedger(log.state), new IncrementalLedgerHash(native), restoredWriter);
+  const more = transfers([tr({ id: 'w6', amount: 5n }), tr({ id: 'w7', pending: true })]);
+  log.apply(more);
+  applyEntry(restored, log.rules, { index: log.index, hlc: stamp(log.ms), command: decodeCommand(encodeCommand(more)) });
+  assert.is(restoredWriter.write(restored, 1e9), serializeLedger(log.state), 'after a restore and more entries');
+  check('the original writer still follows its state');
+});
+
+test('a writer given a state whose written transfers were replaced starts over', () => {
+  const log = busyLog();
+  const writer = new SnapshotWriter();
+  writer.write(log.state, 1e9);
+  const other = busyLog();
+  other.apply(transfers([tr({ id: 'x' })]));
+  assert.is(writer.write(other.state, 1e9), serializeLedger(other.state));
+  const popped = other.state.transferLog.pop()!;
+  other.state.transfers.delete(popped.id);
+  assert.is(writer.write(other.state, 1e9), serializeLedgerWithin(other.state, 1e9));
 });
 
 test('the incremental hash follows rollbacks, expiry and idempotency pruning, and equals the full one', () => {
@@ -108,6 +208,18 @@ for (const command of commands) {
     assert.equal(decodeCommand(encodeCommand(command)), command);
   });
 }
+
+test('entry amounts decode exactly on both sides of 15 digits, and only plain decimal text is accepted', () => {
+  const amounts = [1n, 999_999_999_999_999n, 1_000_000_000_000_000n, 10n ** 79n, -5n, 123_456_789_012_345_678_901_234_567_890n];
+  for (const amount of amounts) {
+    const command = transfers([tr({ id: 'a1', amount })]);
+    assert.equal(decodeCommand(encodeCommand(command)), command, String(amount));
+  }
+  for (const bad of ['', '-', '1.5', '1e3', ' 1', '+1', '0x10', '1'.repeat(81)]) {
+    const data = `{"type":"transfer.create","transfers":[["t","a","b",${JSON.stringify(bad)},"USD",0,null,0,null]],"idem":null,"via":null}`;
+    assert.throws(() => decodeCommand(data), /SYNCPAY_ERR_ASSERTION/, bad);
+  }
+});
 
 test('malformed entry data fails an assertion', () => {
   for (const bad of ['not json', '[]', '{"type":"nope","idem":null,"via":null}',

@@ -1,0 +1,227 @@
+// `node --import tsx bench/ledger-micro.ts [batches] [runs]`: what the ledger costs per transfer
+// when batches of 1,000 arrive (the shape of `POST /v1/transfers` under the batch benchmark), and
+// what a restart costs: decode, apply, hash, snapshot (time, size, the storage layer's encoding),
+// restore, and a replay of the whole log through the real ledger actor, as a node does at boot.
+// Prints the median of `runs` runs per phase, in microseconds per transfer, so a change shows up
+// as a ratio. It uses only APIs that existed before issue 9's ledger work (plus SnapshotWriter
+// when present), so the same file runs against an older checkout for a before/after table.
+// Times are the process's CPU time (user + system), which another process competing for the cores
+// inflates far less than wall time (LEDGER_BENCH_WALL=1 measures wall time instead). Run it with
+// `--single-threaded-gc` so the GC's helper threads do not bill a phase for earlier garbage, on a
+// quiet machine, and say what `uptime` was:
+//   node --expose-gc --single-threaded-gc --import tsx bench/ledger-micro.ts 200 3
+import { createLedgerActor, nodeSha256, type LedgerActor } from '../actors/ledger.actor.ts';
+import { DEFAULT_CONFIG } from '../machines/config.ts';
+import { applyEntry } from '../machines/ledger/apply.ts';
+import { decodeCommand, encodeCommand } from '../machines/ledger/codec.ts';
+import { IncrementalLedgerHash } from '../machines/ledger/hash.ts';
+import { rulesFromConfig } from '../machines/ledger/rules.ts';
+import * as snapshot from '../machines/ledger/snapshot.ts';
+import { createLedgerState } from '../machines/ledger/state.ts';
+import type { LedgerCommand, TransferInput } from '../machines/ledger/types.ts';
+import type { LogEntry } from '../machines/types.ts';
+import { fakeEnv } from '../spec/ledger/fake-env.ts';
+import { decodeSnapshot, encodeSnapshot } from '../runtime/storage/snapshot-file.ts';
+
+const BATCHES = Number(process.argv[2] ?? 200);
+const RUNS = Number(process.argv[3] ?? 3);
+const BATCH = 1000;
+const ACCOUNTS = 1000;
+/** The actor folds pending hash work every ~50,000 changed records; the bench hashes as often. */
+const HASH_EVERY_BATCHES = 50;
+const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-';
+
+/** A small seeded PRNG (mulberry32) so every run applies the same transfers. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Log entries as the leader writes them: 21-character random ids like the HTTP layer's. */
+function workload(batches: number): LogEntry[] {
+  const rnd = prng(42);
+  const id = (): string => {
+    let s = '';
+    for (let i = 0; i < 21; i++) s += ID_ALPHABET[Math.floor(rnd() * ID_ALPHABET.length)];
+    return s;
+  };
+  const entries: LogEntry[] = [];
+  const t0 = 1_764_000_000_000;
+  for (let b = 0; b < batches; b++) {
+    const list: TransferInput[] = [];
+    for (let k = 0; k < BATCH; k++) {
+      const a = Math.floor(rnd() * ACCOUNTS);
+      const c = (a + 1 + Math.floor(rnd() * (ACCOUNTS - 1))) % ACCOUNTS;
+      list.push({
+        id: id(), debitAccountId: `r1abc-a${a}`, creditAccountId: `r1abc-a${c}`, amount: 100n, currency: 'USD',
+        flags: { linked: false, pending: false, post: false, void: false }, pendingId: null, timeoutMs: 0, reference: null,
+      });
+    }
+    const command: LedgerCommand = { type: 'transfer.create', transfers: list, idempotency: null, via: 'node1' };
+    const ms = t0 + b * 7;
+    entries.push({ index: b + 1, term: 1, kind: 'command', hlc: `${String(ms).padStart(15, '0')}.000000`, data: encodeCommand(command) });
+  }
+  return entries;
+}
+
+type Phase = 'decode' | 'apply' | 'hash' | 'snapshotLive' | 'snapshot' | 'fileEncode' | 'fileDecode' | 'restore' | 'rehash' | 'replay' | 'replayHash'
+  | 'restart';
+const samples = new Map<Phase, number[]>();
+let snapshotChars = 0;
+
+function record(phase: Phase, ms: number, transfers: number): void {
+  const list = samples.get(phase) ?? [];
+  list.push((ms * 1000) / transfers);
+  samples.set(phase, list);
+}
+
+/** Milliseconds of CPU this process has used (all threads). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+const performance = { now: process.env.LEDGER_BENCH_WALL ? () => globalThis.performance.now() : cpuMs };
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+async function oneRun(entries: LogEntry[]): Promise<void> {
+  const n = entries.length * BATCH;
+  const rules = rulesFromConfig(DEFAULT_CONFIG.ledger);
+  gc();
+  let t = performance.now();
+  const commands = entries.map((e) => decodeCommand(e.data));
+  record('decode', performance.now() - t, n);
+
+  const state = createLedgerState();
+  const hasher = new IncrementalLedgerHash(nodeSha256);
+  const writer = liveWriter();
+  let applyMs = 0;
+  let hashMs = 0;
+  let snapshotMs = 0;
+  let lastSnapshotMs = 0;
+  gc();
+  for (let b = 0; b < entries.length; b++) {
+    t = performance.now();
+    applyEntry(state, rules, { index: b + 1, hlc: entries[b]!.hlc, command: commands[b]! });
+    applyMs += performance.now() - t;
+    if ((b + 1) % HASH_EVERY_BATCHES === 0 || b === entries.length - 1) {
+      t = performance.now();
+      hasher.digest(state);
+      hashMs += performance.now() - t;
+      // A snapshot as the actor takes it (every 50,000 transfers here): the event-loop stall.
+      t = performance.now();
+      writer(state, hasher);
+      lastSnapshotMs = performance.now() - t;
+      snapshotMs += lastSnapshotMs;
+    }
+  }
+  record('apply', applyMs, n);
+  record('hash', hashMs, n);
+  record('snapshotLive', snapshotMs, n);
+  lastSnapshotStallMs.push(lastSnapshotMs);
+  const liveHash = hasher.digest(state);
+
+  gc();
+  t = performance.now();
+  const text = snapshot.serializeLedger(state, hasher);
+  record('snapshot', performance.now() - t, n);
+  snapshotChars = text.length;
+
+  // What the storage layer adds around it (runtime/storage/snapshot-file.ts): UTF-8 bytes and a
+  // CRC-32C to write the file, and back to a string when a node boots (no disk time included).
+  gc();
+  t = performance.now();
+  const bytes = encodeSnapshot({ index: entries.length, term: 1 }, text, Buffer.alloc(16));
+  record('fileEncode', performance.now() - t, n);
+  t = performance.now();
+  const decoded = decodeSnapshot(bytes, 'bench');
+  record('fileDecode', performance.now() - t, n);
+  if (typeof decoded === 'string' || decoded.data !== text) throw new Error('snapshot file round trip failed');
+
+  gc();
+  t = performance.now();
+  const restored = snapshot.deserializeLedger(text, new IncrementalLedgerHash(nodeSha256));
+  record('restore', performance.now() - t, n);
+  t = performance.now();
+  const restoredHash = new IncrementalLedgerHash(nodeSha256).digest(restored);
+  record('rehash', performance.now() - t, n);
+  if (restoredHash !== liveHash) throw new Error('restored hash differs from the live one');
+
+  // A boot: the actor rebuilds from the committed history (no snapshot: the whole log).
+  gc();
+  const env = fakeEnv({ history: { snapshot: null, entries } });
+  const actor = createLedgerActor(env) as LedgerActor;
+  t = performance.now();
+  await actor.start();
+  record('replay', performance.now() - t, n);
+  t = performance.now();
+  const replayHash = actor.api.ledgerHash().hash;
+  record('replayHash', performance.now() - t, n);
+  if (replayHash !== liveHash) throw new Error('replayed hash differs from the live one');
+  await actor.stop();
+
+  // A boot from a snapshot at half the log plus the other half.
+  gc();
+  const half = Math.floor(entries.length / 2);
+  const halfState = createLedgerState();
+  for (let b = 0; b < half; b++) applyEntry(halfState, rules, { index: b + 1, hlc: entries[b]!.hlc, command: commands[b]! });
+  const env2 = fakeEnv({ history: { snapshot: { index: half, term: 1, data: snapshot.serializeLedger(halfState, new IncrementalLedgerHash(nodeSha256)) }, entries: entries.slice(half) } });
+  const actor2 = createLedgerActor(env2) as LedgerActor;
+  gc();
+  t = performance.now();
+  await actor2.start();
+  const bootHash = actor2.api.ledgerHash().hash;
+  record('restart', performance.now() - t, n);
+  if (bootHash !== liveHash) throw new Error('snapshot+replay hash differs from the live one');
+  await actor2.stop();
+}
+
+const lastSnapshotStallMs: number[] = [];
+
+/** The actor's way to take snapshots: a SnapshotWriter that follows the state, where there is one. */
+function liveWriter(): (state: ReturnType<typeof createLedgerState>, hasher: IncrementalLedgerHash) => string {
+  const Writer = (snapshot as { SnapshotWriter?: new () => { write(s: unknown, max: number, h: unknown): string | null } }).SnapshotWriter;
+  if (Writer === undefined) return (state, hasher) => snapshot.serializeLedger(state, hasher);
+  const writer = new Writer();
+  return (state, hasher) => writer.write(state, 500_000_000, hasher)!;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+const LABELS: Record<Phase, string> = {
+  decode: 'decode entry (codec)',
+  apply: 'apply (applyEntry)',
+  hash: 'incremental hash (amortised)',
+  snapshotLive: 'snapshots as the actor takes them (amortised)',
+  snapshot: 'serialise from scratch',
+  fileEncode: 'snapshot file: encode + CRC (storage)',
+  fileDecode: 'snapshot file: CRC + decode (storage)',
+  restore: 'restore (deserialise)',
+  rehash: 'full hash from scratch',
+  replay: 'boot: replay whole log via actor',
+  replayHash: 'first hash after replay',
+  restart: 'boot: snapshot(1/2) + replay(1/2) + hash',
+};
+
+const entries = workload(BATCHES);
+console.log(`ledger-micro: ${BATCHES} batches of ${BATCH} (${BATCHES * BATCH} transfers), ${ACCOUNTS} accounts, ${RUNS} runs`);
+for (let r = 0; r < RUNS; r++) await oneRun(entries);
+console.log('phase | median µs/transfer | runs');
+for (const [phase, xs] of samples) {
+  console.log(`${LABELS[phase].padEnd(42)} | ${median(xs).toFixed(3).padStart(8)} | ${xs.map((x) => x.toFixed(3)).join(' ')}`);
+}
+console.log(`last snapshot of the live state (the event-loop stall at ${BATCHES * BATCH} transfers): median ${median(lastSnapshotStallMs).toFixed(1)} ms`);
+console.log(`snapshot size: ${(snapshotChars / (BATCHES * BATCH)).toFixed(1)} chars per transfer (${(snapshotChars / 1e6).toFixed(1)} M chars);`
+  + ` V8's string limit (~536.9 M chars) is reached at ~${((536_870_888 / (snapshotChars / (BATCHES * BATCH))) / 1e6).toFixed(1)} M transfers`);
