@@ -123,6 +123,9 @@ class LedgerActorImpl implements LedgerActor {
   private stopped = false;
   /** Events that arrive before recovery finished are applied right after it, in order. */
   private early: ActorEvent[] = [];
+  /** Committed entries and restores not applied yet, in order (see drain). */
+  private backlog: ActorEvent[] = [];
+  private draining = false;
   /**
    * The Clock port's timer, bound once: scripts/lint.ts flags any timer-call text, including a
    * legitimate member call on the Clock port.
@@ -190,18 +193,47 @@ class LedgerActorImpl implements LedgerActor {
       this.early.push(event);
       return;
     }
+    if (event.type !== 'log.committed' && event.type !== 'ledger.restore') {
+      this.env.logger.warn({ type: event.type }, 'ledger ignored an unknown event');
+      return;
+    }
+    this.backlog.push(event);
+    if (!this.draining) this.drain();
+  }
+
+  /**
+   * Applies the backlog in order for at most `ledger.applySliceMs`, then yields to the event loop
+   * and goes on in the next turn: a burst of thousand-transfer entries would otherwise hold the
+   * node's heartbeats and votes back for as long as it takes to apply them all.
+   */
+  private drain(): void {
+    const { clock } = this.env.ports;
+    const until = clock.monotonicNow() + this.env.config.ledger.applySliceMs;
+    this.draining = true;
     try {
-      if (event.type === 'log.committed') {
-        assert(Array.isArray(event.entries), 'log.committed without entries');
-        this.applyEntries(event.entries as readonly LogEntry[]);
-      } else if (event.type === 'ledger.restore') {
-        const { index, term, data } = event;
-        assert(typeof index === 'number' && typeof term === 'number' && typeof data === 'string', 'ledger.restore: bad fields');
-        this.restore(index, data);
-      } else {
-        this.env.logger.warn({ type: event.type }, 'ledger ignored an unknown event');
+      while (this.backlog.length > 0 && !this.stopped) {
+        const event = this.backlog[0]!;
+        if (event.type === 'log.committed') {
+          assert(Array.isArray(event.entries), 'log.committed without entries');
+          const entries = event.entries as readonly LogEntry[];
+          const done = this.applyEntries(entries, 0, until);
+          if (done < entries.length) this.backlog[0] = { type: 'log.committed', entries: entries.slice(done) };
+          else this.backlog.shift();
+        } else {
+          const { index, term, data } = event;
+          assert(typeof index === 'number' && typeof term === 'number' && typeof data === 'string', 'ledger.restore: bad fields');
+          this.restore(index, data);
+          this.backlog.shift();
+        }
+        if (this.backlog.length > 0 && clock.monotonicNow() >= until) {
+          clock.defer(() => this.drain());
+          return;
+        }
       }
+      this.draining = false;
     } catch (err) {
+      this.draining = false;
+      this.backlog = [];
       this.failed(err);
     }
   }
@@ -236,11 +268,15 @@ class LedgerActorImpl implements LedgerActor {
     this.applyEntries(history.entries, last - this.outcomes.size + 1);
   }
 
-  /** `outcomesFrom`: the first index whose outcome is worth keeping (older ones would be overwritten). */
-  private applyEntries(entries: readonly LogEntry[], outcomesFrom = 0): void {
+  /**
+   * `outcomesFrom`: the first index whose outcome is worth keeping (older ones would be
+   * overwritten). With `until` (monotonic ms), stops after the first entry that ends past it.
+   * Returns how many of `entries` are done (applied, or already covered).
+   */
+  private applyEntries(entries: readonly LogEntry[], outcomesFrom = 0, until = Number.POSITIVE_INFINITY): number {
     let i = 0;
     while (i < entries.length && entries[i]!.index <= this.applied) i++;
-    if (i === entries.length) return;
+    if (i === entries.length) return i;
     if (entries[i]!.index !== this.applied + 1) {
       // A gap means we missed events (e.g. while restarting); the committed history fills it.
       const consensus = this.consensus();
@@ -248,10 +284,10 @@ class LedgerActorImpl implements LedgerActor {
       const before = this.applied;
       this.rebuildFromGap(consensus);
       assert(this.applied > before || entries[i]!.index <= this.applied + 1, `ledger gap not filled at ${this.applied}`);
-      this.applyEntries(entries, outcomesFrom);
-      return;
+      return this.applyEntries(entries, outcomesFrom, until);
     }
-    for (; i < entries.length; i++) {
+    const clock = this.env.ports.clock;
+    for (; i < entries.length; ) {
       const e = entries[i]!;
       assert(e.index === this.applied + 1, `ledger: entries not contiguous at ${e.index}`);
       assert(parseHlc(e.hlc) !== null, `ledger: entry ${e.index} has a malformed HLC stamp`);
@@ -265,12 +301,15 @@ class LedgerActorImpl implements LedgerActor {
         const hash = this.hasher.digest(this.ledger);
         this.notify(() => observer.onApply(this.env.nodeId, e, hash, outcome));
       }
+      i++;
+      if (until !== Number.POSITIVE_INFINITY && clock.monotonicNow() >= until) break;
     }
     this.hashMemo = null;
     // Nobody may ask for the hash for a long time: fold changes in now and then, so the sets of
     // changed records stay bounded and the first /status after a busy hour does not stall.
     if (this.hasher.backlog(this.ledger) > CHANGED_RECORDS_FOLD) this.hasher.digest(this.ledger);
     this.wake();
+    return i;
   }
 
   private rebuildFromGap(consensus: ConsensusApi): void {

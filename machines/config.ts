@@ -64,8 +64,9 @@ export interface Config {
     readonly messageBytesMax: number;
     readonly sendBufferBytesMax: number;
     /**
-     * Messages to a peer are coalesced into one frame until the end of the event-loop turn, or
-     * until this many bytes are queued (then written at once; capped by messageBytesMax).
+     * Messages to a peer are coalesced into frames (per callback, and later callbacks of one
+     * event-loop turn together); once this many bytes are queued they are written at once
+     * (capped by messageBytesMax).
      */
     readonly coalesceBytesMax: number;
     readonly pingIntervalMs: number;
@@ -101,6 +102,12 @@ export interface Config {
     readonly idempotencyRetentionMs: number;
     /** Outcomes of this many recent entries are kept for the nodes that proposed them (a ring). */
     readonly recentOutcomesMax: number;
+    /**
+     * Longest stretch of applying committed entries before the ledger yields to the event loop
+     * (the rest follows on the next turn): a burst of large batches must not hold heartbeats and
+     * votes back long enough for the followers to call an election.
+     */
+    readonly applySliceMs: number;
   };
   readonly http: {
     readonly bodyBytesMax: number;
@@ -191,6 +198,7 @@ export const DEFAULT_CONFIG: Config = {
     batchTransfersMax: 8190,
     idempotencyRetentionMs: 24 * 60 * 60 * 1000,
     recentOutcomesMax: 65536,
+    applySliceMs: 10,
   },
   http: {
     bodyBytesMax: 4 * 1024 * 1024,

@@ -113,6 +113,7 @@ export const CONFIG_RULES: Rules = {
     batchTransfersMax: count(1_000_000),
     idempotencyRetentionMs: ms(1, THIRTY_DAYS_MS),
     recentOutcomesMax: count(10_000_000),
+    applySliceMs: ms(),
   },
   http: {
     bodyBytesMax: bytes(),
