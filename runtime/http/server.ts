@@ -4,6 +4,7 @@
 // (payments, metrics, the visualiser) register themselves as plugins.
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { deferredChildLogger } from '../logger.ts';
 import { sendProblem } from './problem.ts';
 import type { NodeServices } from './services.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
@@ -24,6 +25,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     // Request lines only at warn and above: at thousands of payments per second, one info line
     // per request would cost more than the request. Errors still log with their request id.
     loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
+    // ... and no per-request child logger is built for lines that level drops.
+    childLoggerFactory: (logger, bindings, childOptions) => deferredChildLogger(logger, bindings, childOptions as Record<string, unknown>),
     bodyLimit: services.config.http.bodyBytesMax,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { NodeServices } from '../http/services.ts';
 import type { Timeline } from '../timeline.ts';
 import { createEventFamilies, STATS_FAMILIES, type StatsFamily } from './families.ts';
+import type { CounterCell, HistogramCell } from './fast-families.ts';
 import { BoundedLabel, httpMethodLabel, OTHER } from './label-guard.ts';
 import { LatencyStats, type StatsView } from './latency-stats.ts';
 import { LeadershipTracker } from './leadership.ts';
@@ -54,6 +55,7 @@ const RESULT_CODES_MAX = 100;
 const ROUTES_MAX = 200;
 const REASONS_MAX = 64;
 const PEERS_MAX = 64;
+const HTTP_CELLS_MAX = 4096;
 
 export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
   const { nodeId, services, timeline } = options;
@@ -85,15 +87,40 @@ export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
   const peers = new BoundedLabel(PEERS_MAX);
   const finiteNonNegative = (x: number): boolean => Number.isFinite(x) && x >= 0;
 
+  // Per request, the label guards and the families' label lookups are resolved once per distinct
+  // (route, method, status) and kept: the cache is bounded by the guards (routes, methods) and by
+  // the statuses a server sends.
+  interface HttpCells { readonly requests: CounterCell; readonly duration: HistogramCell; readonly stats: LatencyStats }
+  const httpCells = new Map<string, HttpCells>();
+  const httpCellsFor = (route: string, method: string, status: number): HttpCells => {
+    const key = `${route} ${method} ${status}`;
+    let cells = httpCells.get(key);
+    if (cells === undefined) {
+      const labels = { route: routes.value(route), method: httpMethodLabel(method) };
+      const code = Number.isInteger(status) && status >= 100 && status <= 999 ? String(status) : OTHER;
+      cells = {
+        requests: f.httpRequests.cellFor({ ...labels, status: code }),
+        duration: f.httpDuration.cellFor(labels),
+        stats: stats['syncpay_http_request_duration_seconds'],
+      };
+      if (httpCells.size < HTTP_CELLS_MAX) httpCells.set(key, cells);
+    }
+    return cells;
+  };
+  const appendCells = {
+    sent: { appends: f.appends.cellFor({ direction: 'sent' }), entries: f.appendEntries.cellFor({ direction: 'sent' }), sizes: f.entriesPerAppend.cellFor({ direction: 'sent' }) },
+    received: { appends: f.appends.cellFor({ direction: 'received' }), entries: f.appendEntries.cellFor({ direction: 'received' }), sizes: f.entriesPerAppend.cellFor({ direction: 'received' }) },
+  };
+
   return {
     nodeId,
     registry,
     observeHttp(route, method, status, seconds) {
-      const labels = { route: routes.value(route), method: httpMethodLabel(method) };
-      f.httpRequests.inc({ ...labels, status: String(Math.trunc(status)) });
+      const cells = httpCellsFor(route, method, Math.trunc(status));
+      cells.requests.inc();
       if (!finiteNonNegative(seconds)) return;
-      f.httpDuration.observe(labels, seconds);
-      observe('syncpay_http_request_duration_seconds', seconds);
+      cells.duration.observe(seconds);
+      cells.stats.observe(seconds);
     },
     observePayment(result, seconds) {
       f.paymentsRequested.inc();
@@ -119,11 +146,11 @@ export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
       }
     },
     countAppend(direction, entries) {
-      const labels = { direction: direction === 'sent' ? 'sent' : 'received' };
-      f.appends.inc(labels);
+      const cells = direction === 'sent' ? appendCells.sent : appendCells.received;
+      cells.appends.inc();
       if (!finiteNonNegative(entries)) return;
-      f.appendEntries.inc(labels, entries);
-      f.entriesPerAppend.observe(labels, entries);
+      cells.entries.inc(entries);
+      cells.sizes.observe(entries);
       observe('syncpay_entries_per_append', entries);
     },
     countLink(name, labels) {

@@ -1,7 +1,7 @@
 // The peer frame codec. A frame is one WebSocket text message carrying a batch of messages:
 //   {"from":"node1","msgs":[{"type":"peer.appendEntries",...},{"type":"peer.vote",...}]}
-// Batching is where throughput comes from (one frame per peer per microtask), and JSON keeps the
-// wire readable. Decoding trusts nothing: a frame must be valid JSON, name the sender the link
+// Batching is where throughput comes from (one frame per peer per event-loop turn), and JSON keeps
+// the wire readable. Decoding trusts nothing: a frame must be valid JSON, name the sender the link
 // authenticated, and hold only objects whose `type` is a short `peer.*` string. Anything else is
 // reported as a drop reason, never thrown, so a hostile or buggy peer cannot reach the core.
 import type { NodeId, PeerMessage } from '../../machines/types.ts';
@@ -38,8 +38,8 @@ export function isPeerMessage(v: unknown): v is PeerMessage {
   return typeof t === 'string' && t.startsWith('peer.') && t.length <= MESSAGE_TYPE_LENGTH_MAX;
 }
 
-export function decodeFrame(text: string, expectedFrom: NodeId, bytesMax: number): DecodeResult {
-  const bytes = Buffer.byteLength(text);
+/** `bytes` is the frame's size when the caller already knows it (the received buffer's length). */
+export function decodeFrame(text: string, expectedFrom: NodeId, bytesMax: number, bytes = Buffer.byteLength(text)): DecodeResult {
   if (bytes > bytesMax) return { ok: false, reason: 'oversize', detail: `${bytes} bytes` };
   let parsed: unknown;
   try {

@@ -123,6 +123,7 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
       socket,
       messageBytesMax: link.messageBytesMax,
       sendBufferBytesMax: link.sendBufferBytesMax,
+      coalesceBytesMax: link.coalesceBytesMax,
       pingIntervalMs: link.pingIntervalMs,
       logger,
       count,
