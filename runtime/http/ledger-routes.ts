@@ -221,8 +221,10 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     if (r.code === 'ok' || r.code === 'exists') {
       const t = services.ledger()?.transfer(r.id);
       if (t === undefined) {
-        const p = retryProblem('SYNCPAY_ERR_UNAVAILABLE', 'the ledger is restarting', null, 500);
-        return sendProblem(reply, p.problem, p.retryAfterMs);
+        // It committed, but this node's ledger restarted before it could show it: say so, with
+        // the id to look it up by, rather than a bare "unavailable" that invites a blind retry.
+        const p = retryProblem('SYNCPAY_ERR_OUTCOME_UNKNOWN', 'the transfer committed, but this node\'s ledger is restarting; look it up by id, or retry only with the same transfer id or Idempotency-Key', null, 500);
+        return sendProblem(reply, { ...p.problem, committed: true, transaction_id: r.id }, p.retryAfterMs);
       }
       const [status, body] = render(t, response.via ?? services.nodeId, r.code);
       return reply.code(status).send(body);

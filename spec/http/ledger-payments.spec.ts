@@ -187,6 +187,23 @@ test('a proposal the ledger cannot find after a success is an outcome-unknown 50
   await node.close();
 });
 
+test('a committed payment this node cannot show yet is an outcome-unknown 503 naming the transfer, marked committed', async () => {
+  const node = await fakeNode();
+  // The ledger answers the outcome but no longer holds the transfer (it restarted in between).
+  const real = node.services.ledger();
+  const forgetful = new Proxy(real as object, { get: (t, k) => (k === 'transfer' ? () => undefined : Reflect.get(t, k)) });
+  (node.services as { ledger: () => unknown }).ledger = () => forgetful;
+  const res = await node.app.inject({ method: 'POST', url: '/payment', payload: { ...pay, id: 'tx-seen' } });
+  assert.is(res.statusCode, 503, res.body);
+  const body = res.json() as Record<string, unknown>;
+  assert.is(body.code, 'SYNCPAY_ERR_OUTCOME_UNKNOWN');
+  assert.is(body.committed, true);
+  assert.is(body.transaction_id, 'tx-seen');
+  assert.ok(res.headers['retry-after']);
+  assert.is(node.log.proposals, 1);
+  await node.close();
+});
+
 test('reads use ReadIndex by default and skip it with ?consistency=local', async () => {
   const node = await fakeNode();
   await node.app.inject({ url: '/transactions' });
