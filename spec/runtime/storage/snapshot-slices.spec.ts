@@ -1,0 +1,45 @@
+// Snapshot files encoded a slice at a time (yielding between slices) must be byte for byte the
+// files the one-shot encoder makes, whatever characters fall on a slice boundary.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeSnapshot, encodeSnapshot, encodeSnapshotInSlices } from '../../../runtime/storage/snapshot-file.ts';
+
+const SLICE = 1 << 20;
+const meta = { index: 4242, term: 7 };
+const chain = Buffer.alloc(16, 0xab);
+
+async function both(data: string): Promise<{ sliced: Buffer; pauses: number }> {
+  let pauses = 0;
+  const sliced = await encodeSnapshotInSlices(meta, data, chain, async () => {
+    pauses++;
+  });
+  assert.ok(sliced.equals(encodeSnapshot(meta, data, chain)), `same bytes for ${data.length} chars`);
+  const decoded = decodeSnapshot(sliced, 'mem');
+  assert.ok(typeof decoded !== 'string', String(decoded));
+  if (typeof decoded !== 'string') {
+    assert.is(decoded.data === data, true, 'the data round-trips');
+    assert.equal(decoded.meta, meta);
+  }
+  return { sliced, pauses };
+}
+
+test('empty and small data: one slice, no pause', async () => {
+  assert.is((await both('')).pauses, 0);
+  assert.is((await both('a,b,c\n')).pauses, 0);
+});
+
+test('large ASCII data is encoded over several slices with a pause between each', async () => {
+  const data = 'transfer-row,1,2,100\n'.repeat(Math.ceil((3.5 * SLICE) / 21));
+  const { pauses } = await both(data);
+  assert.is(pauses, Math.ceil(data.length / SLICE) - 1);
+});
+
+test('a surrogate pair across a slice boundary, and multi-byte text, encode exactly', async () => {
+  // The emoji's high surrogate is the last character of the first slice.
+  const straddling = 'x'.repeat(SLICE - 1) + '\u{1F4B8}' + 'tail é ü ☃';
+  await both(straddling);
+  // Two-byte and three-byte characters throughout, so byte and character offsets drift apart.
+  await both('é☃'.repeat(SLICE));
+});
+
+test.run();
