@@ -22,6 +22,7 @@ import type { LedgerCommand, TransferInput } from '../machines/ledger/types.ts';
 import type { LogEntry } from '../machines/types.ts';
 import { fakeEnv } from '../spec/ledger/fake-env.ts';
 import { decodeSnapshot, encodeSnapshot } from '../runtime/storage/snapshot-file.ts';
+import { createPrng } from '../machines/prng.ts';
 
 const BATCHES = Number(process.argv[2] ?? 200);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -31,16 +32,9 @@ const ACCOUNTS = 1000;
 const HASH_EVERY_BATCHES = 50;
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-';
 
-/** A small seeded PRNG (mulberry32) so every run applies the same transfers. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const source = createPrng(seed);
+  return () => source.next();
 }
 
 /** Log entries as the leader writes them: 21-character random ids like the HTTP layer's. */

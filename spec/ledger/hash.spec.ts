@@ -11,19 +11,14 @@ import { IncrementalLedgerHash, ledgerStateHash } from '../../machines/ledger/ha
 import { Sha256, pureSha256, sha256Hex, toHex } from '../../machines/ledger/sha256.ts';
 import type { Account, LedgerState, Transfer } from '../../machines/ledger/types.ts';
 import { NO_OVERDRAFT, TestLog, accounts, tr, transfers } from './helpers.ts';
+import { createPrng } from '../../machines/prng.ts';
 
 const SEED = Number(process.env.HASH_SEED ?? (Date.now() % 2_147_483_647));
 console.log(`hash spec seed: ${SEED} (HASH_SEED=${SEED} to replay)`);
 
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const source = createPrng(seed);
+  return () => source.next();
 }
 
 const TEXTS = ['', 'abc', 'a'.repeat(55), 'b'.repeat(56), 'c'.repeat(63), 'd'.repeat(64), 'e'.repeat(65), 'é€𝄞 ✓', 'lone \ud800 surrogate',
