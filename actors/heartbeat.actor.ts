@@ -226,14 +226,11 @@ export const createHeartbeatActor: ActorFactory = (env: ActorEnv): HeartbeatActo
     };
   }
 
-  /**
-   * Per-peer health. Each entry also carries `downAfterMs`, the silence at the last verdict of
-   * down, which the PeerHealth contract does not list yet: /status can show it once it does.
-   */
-  function peerHealth(): Record<NodeId, PeerHealth & { readonly downAfterMs: number | null }> {
+  /** Per-peer health, `downAfterMs` included: the silence at the last verdict of down. */
+  function peerHealth(): Record<NodeId, PeerHealth> {
     const now = clock.monotonicNow();
     const levels = peerLevels(snapshot.value);
-    const out: Record<NodeId, PeerHealth & { readonly downAfterMs: number | null }> = {};
+    const out: Record<NodeId, PeerHealth> = {};
     for (const peer of env.peers) {
       const link = snapshot.context.links[peer];
       const state = levels[peer] ?? 'down';

@@ -266,6 +266,23 @@ test('describe reports both machines', async () => {
   assert.is(r.actors.get('leader-election')!.machine.id, 'leader-election');
 });
 
+/** Lets the oldest held write finish and everything it unblocks run. */
+async function releaseNext(r: Rig): Promise<void> {
+  r.held.shift()!.release();
+  await settle();
+}
+
+/** Makes this node (a) leader of term 2 with its no-op durable. */
+async function electSelf(r: Rig): Promise<void> {
+  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
+  await settle();
+  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true });
+  await settle();
+  await releaseNext(r); // the vote for ourselves
+  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false });
+  await settle();
+  await releaseNext(r); // the no-op
+}
 
 test('a new term is on disk before any entry of that term is written', async () => {
   const r = rig();
@@ -274,28 +291,18 @@ test('a new term is on disk before any entry of that term is written', async () 
   r.deliver('b', { type: 'peer.appendEntries', term: 3, prevIndex: 0, prevTerm: 0, entries: [e1], commit: 0 });
   await settle();
   assert.equal(r.held.map((h) => h.what), ['hardState 3/null'], 'the append is not even started');
-  r.held.shift()!.release();
-  await settle();
+  await releaseNext(r);
   assert.equal(r.held.map((h) => h.what), ['append 1']);
   assert.equal(r.sent, []);
-  r.held.shift()!.release();
-  await settle();
+  await releaseNext(r);
   assert.equal(r.sent.map((s) => s.message.type), ['peer.appendEntriesReply']);
 });
 
 test('the leader keeps stepping proposals while earlier writes are in flight, and acknowledges in order', async () => {
   const r = rig();
   const lr = await boot(r);
-  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
-  await settle();
-  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true });
-  await settle();
-  r.held.shift()!.release();
-  await settle();
-  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false });
-  await settle();
-  r.held.shift()!.release(); // the no-op
-  await settle();
+  await electSelf(r);
+  assert.is(lr.api.status().role, 'leader');
   const first = lr.api.propose('one');
   await settle();
   const second = lr.api.propose('two');
@@ -314,4 +321,5 @@ test('the leader keeps stepping proposals while earlier writes are in flight, an
   await settle();
   assert.equal(answered, ['one', 'two']);
 });
+
 test.run();
