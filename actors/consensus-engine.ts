@@ -24,6 +24,8 @@ import type { LogEntry, NodeId, PeerMessage } from '../machines/types.ts';
 const BATCH_INPUTS_MAX = 512;
 /** Client requests always get at least this many places in a batch, however busy the peers are. */
 const BATCH_CLIENT_MIN = 128;
+/** Core traces about roles, elections and leader transfer; the rest (log, proposals, snapshots) are replication's. */
+const ELECTION_TRACE = /^(election|leader|role|transfer)\./;
 
 type Waiter = (result: ReplyResult) => void;
 
@@ -256,7 +258,7 @@ export class ConsensusEngine {
     const { transport, metrics } = this.env.ports;
     const durableSends: Effect[] = [];
     for (const e of effects) {
-      if (e.type === 'trace') this.env.ports.trace({ actor: e.event.type.startsWith('snapshot') ? 'log-replication' : 'leader-election', ...e.event });
+      if (e.type === 'trace') this.env.ports.trace({ actor: ELECTION_TRACE.test(e.event.type) ? 'leader-election' : 'log-replication', ...e.event });
       else if (e.type === 'send' && e.early) {
         transport.send(e.to, e.message as unknown as PeerMessage);
         if (e.message.type === 'peer.appendEntries' && e.message.entries.length > 0) metrics?.countAppend('sent', e.message.entries.length);

@@ -9,7 +9,6 @@ import { createActor, type Actor } from 'xstate';
 import { applyEntry } from '../machines/ledger/apply.ts';
 import { decodeCommand } from '../machines/ledger/codec.ts';
 import { IncrementalLedgerHash, type Sha256Provider } from '../machines/ledger/hash.ts';
-import { parseHlc } from '../machines/clock/hlc.ts';
 import { checkInvariants } from '../machines/ledger/invariants.ts';
 import { OutcomeRing } from '../machines/ledger/outcomes.ts';
 import { countTransfers, pageTransfers, type PageRequest, type TransferPage } from '../machines/ledger/queries.ts';
@@ -290,7 +289,6 @@ class LedgerActorImpl implements LedgerActor {
     for (; i < entries.length; ) {
       const e = entries[i]!;
       assert(e.index === this.applied + 1, `ledger: entries not contiguous at ${e.index}`);
-      assert(parseHlc(e.hlc) !== null, `ledger: entry ${e.index} has a malformed HLC stamp`);
       const command = e.kind === 'command' ? decodeCommand(e.data) : null;
       const outcome: EntryOutcome = applyEntry(this.ledger, this.rules, { index: e.index, hlc: e.hlc, command });
       if (e.index >= outcomesFrom) this.outcomes.put(e.index, e.term, outcome);

@@ -101,7 +101,8 @@ export const leaderElectionMachine = setup({
   },
 }).createMachine({
   id: 'leader-election',
-  // transition() builds a throwaway actor without input on every call: default, don't throw.
+  // Stepping builds an actor of the machine without input (once per machine, or once per call with
+  // xstate's own transition()): default every field so that never throws.
   context: ({ input }) => ({
     self: input?.self ?? '',
     voters: input?.voters ?? [],

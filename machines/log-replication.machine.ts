@@ -21,7 +21,7 @@ export type ReplicationEvent =
   | { readonly type: 'commit.quorum'; readonly index: number; readonly entryTerm: number }
   /** Follower: the leader's commit index, already capped to what we know matches its log. */
   | { readonly type: 'commit.leader'; readonly index: number }
-  /** A snapshot (InstallSnapshot, or our own on boot) covers everything up to `index`. */
+  /** An installed snapshot (InstallSnapshot) covers everything up to `index`. */
   | { readonly type: 'snapshot.installed'; readonly index: number };
 
 export interface DeliverParams {
@@ -49,7 +49,8 @@ export const logReplicationMachine = setup({
   },
 }).createMachine({
   id: 'log-replication',
-  // transition() builds a throwaway actor without input on every call: default, don't throw.
+  // Stepping builds an actor of the machine without input (once per machine, or once per call with
+  // xstate's own transition()): default every field so that never throws.
   context: ({ input }) => ({ term: input?.term ?? 0, commitIndex: input?.commitIndex ?? 0 }),
   initial: 'following',
   on: {

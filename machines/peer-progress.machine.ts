@@ -81,8 +81,8 @@ export const peerProgressMachine = setup({
   },
 }).createMachine({
   id: 'peer-progress',
-  // XState's pure transition() builds a throwaway actor without input on every call: default
-  // everything, or each step pays for a thrown TypeError.
+  // Stepping builds an actor of the machine without input (once per machine, or once per call with
+  // xstate's own transition()): default every field so that never throws.
   context: ({ input }) => ({
     match: input?.match ?? 0,
     next: input?.next ?? 1,

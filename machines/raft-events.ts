@@ -1,5 +1,5 @@
-// The consensus vocabulary: every peer message the two consensus actors exchange, the inputs the
-// Raft core steps on, and the shape checks that turn untrusted peer input into typed messages
+// The consensus vocabulary: every peer message the two consensus actors exchange, the results of
+// client requests, and the shape checks that turn untrusted peer input into typed messages
 // (malformed input is dropped by the caller, never thrown into the core).
 import type { LogEntry, NodeId } from './types.ts';
 

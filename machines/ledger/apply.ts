@@ -5,6 +5,7 @@
 import type { ResultCode } from './codes.ts';
 import { deadlineOf, heapPeek, heapPop } from './expiry.ts';
 import { parseHlc } from '../clock/hlc.ts';
+import { assert } from '../assert.ts';
 import { isValidId } from './rules.ts';
 import { NO_FLAGS, addAccount, setStatus, trackExpiry } from './state.ts';
 import { applyTransfer, openJournal, rollback, type EntryContext } from './transfer.ts';
@@ -20,7 +21,9 @@ export interface EntryToApply {
 }
 
 export function applyEntry(state: LedgerState, rules: LedgerRules, entry: EntryToApply): EntryOutcome {
-  advanceTime(state, rules, parseHlc(entry.hlc)?.physicalMs ?? 0);
+  const stamp = parseHlc(entry.hlc);
+  assert(stamp !== null, `ledger: entry ${entry.index} has a malformed HLC stamp`);
+  advanceTime(state, rules, stamp.physicalMs);
   if (entry.command === null) return { status: 'noop' };
   return applyCommand(state, rules, entry.command, entry.index, entry.hlc);
 }

@@ -1,7 +1,8 @@
-// What one step of the Raft core asks the world to do, in the order it asked. The shell carries
-// them out in a fixed order: persist (and wait for fsync), then send, then apply, then reply. A
-// send marked `early` promises nothing durable (a leader's appends and heartbeats) and may leave
-// before the fsync completes: that is how the leader writes to its disk in parallel with sending.
+// What one step of the Raft core asks the world to do, in the order it asked. The shell
+// (actors/consensus-engine.ts) starts the writes in that order; a send marked `early` promises
+// nothing durable (a leader's appends and heartbeats) and leaves at once, any other send only once
+// the writes of its step and of every earlier step are on disk. Applies and replies follow commits,
+// which are durable on a majority already, and go out at once.
 import type { Failure, RaftMessage } from '../raft-events.ts';
 import type { HardState, LogEntry, NodeId, SnapshotMeta } from '../types.ts';
 
@@ -30,10 +31,6 @@ export type Effect =
   | { readonly type: 'restore'; readonly index: number; readonly term: number; readonly data: string }
   | { readonly type: 'reply'; readonly reqId: string; readonly result: ReplyResult }
   | { readonly type: 'trace'; readonly event: { readonly type: string; readonly term: number; readonly [k: string]: unknown } };
-
-export function isPersist(e: Effect): boolean {
-  return e.type.startsWith('persist.');
-}
 
 export const ERR = {
   noLeader: 'SYNCPAY_ERR_NO_LEADER',

@@ -152,8 +152,4 @@ export class LogView {
     this.snapIndex = index;
     this.snapTerm = term;
   }
-
-  all(): readonly LogEntry[] {
-    return this.items;
-  }
 }

@@ -1,12 +1,13 @@
 // Validation of client requests for the ledger routes, before anything is proposed: every
 // bad input gets a 400 with its own stable code and nothing is written. The rules mirror the
 // ledger's own (amount.ts, rules.ts), so what passes here is only ever refused by the ledger for
-// reasons that depend on its state (balances, existing ids), answered with 422.
+// reasons that depend on its state (balances, existing ids) or on a batch as a whole (a linked
+// chain left open at its end, which the ledger answers per item as TigerBeetle does), with 422.
 import { customAlphabet } from 'nanoid';
 import type { Config } from '../../machines/config.ts';
 import { amountMaxMinor, parseAmount } from '../../machines/ledger/amount.ts';
-import { isValidId, utf8Bytes } from '../../machines/ledger/rules.ts';
-import type { AccountFlags, TransferInput } from '../../machines/ledger/types.ts';
+import { isValidId, rulesFromConfig, utf8Bytes } from '../../machines/ledger/rules.ts';
+import type { AccountFlags, LedgerRules, TransferInput } from '../../machines/ledger/types.ts';
 import type { Problem } from './problem.ts';
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: Problem };
@@ -74,9 +75,21 @@ const AMOUNT_TEXT: Readonly<Record<string, string>> = {
   amount_too_large: 'amount is above the maximum',
 };
 
+/** The ledger's rules for a configuration, derived once (the per-currency maximum parses a decimal). */
+const RULES = new WeakMap<Config['ledger'], LedgerRules>();
+
+function rulesOf(config: Config): LedgerRules {
+  let rules = RULES.get(config.ledger);
+  if (rules === undefined) {
+    rules = rulesFromConfig(config.ledger);
+    RULES.set(config.ledger, rules);
+  }
+  return rules;
+}
+
 export function checkAmount(body: Record<string, unknown>, currency: string, config: Config, field = 'amount'): Checked<bigint> {
   const exponent = config.ledger.currencies[currency] ?? 2;
-  const parsed = parseAmount(body[field], exponent, amountMaxMinor(config.ledger.amountMax, exponent));
+  const parsed = parseAmount(body[field], exponent, rulesOf(config).amountMaxMinor[currency] ?? amountMaxMinor(config.ledger.amountMax, exponent));
   if (!parsed.ok) {
     const detail = parsed.code === 'amount_too_large' ? `amount is above the maximum ${config.ledger.amountMax}` : AMOUNT_TEXT[parsed.code] ?? parsed.code;
     return bad(`SYNCPAY_ERR_${parsed.code.toUpperCase()}`, detail, field);
@@ -196,8 +209,6 @@ Checked<{ id: string; amount: bigint | null; reference: string | null }> {
   }
   return { ok: true, value: { id: id.value, amount, reference: reference.value } };
 }
-
-export const NO_ACCOUNT_FLAGS: AccountFlags = { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false, closed: false };
 
 /** `POST /v1/accounts`: `{id, currency?, flags?: {debits_must_not_exceed_credits?, credits_must_not_exceed_debits?}}`. */
 export function checkAccount(body: unknown, config: Config): Checked<{ id: string; currency: string; flags: AccountFlags }> {

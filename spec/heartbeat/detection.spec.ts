@@ -61,9 +61,9 @@ async function trial(seed: number, load: LoadModel, config: Config): Promise<Tri
       spreadMs: Number(down['spreadMs']),
     });
   }
-  // The actor's API (what /status reads) carries the same figure, beyond the PeerHealth contract.
+  // The actor's API (what /status reads) carries the same figure.
   for (const v of verdicts) {
-    const health = sim.node(v.witness).actor.api.peerHealth() as Readonly<Record<string, { readonly downAfterMs?: number | null }>>;
+    const health = sim.node(v.witness).actor.api.peerHealth();
     assert.is(health['node3']?.downAfterMs, v.silenceMs, 'peerHealth carries the recorded silence');
   }
   await sim.restart('node3');

@@ -99,7 +99,7 @@ test('a peer that stops answering is down within acceptablePause + 3 intervals',
   assert.ok(crossing > opts.acceptablePauseMs + 100 && crossing <= bound, String(crossing));
 });
 
-test('jittery heartbeats raise the standard deviation and so the time to detection', () => {
+test('jittery heartbeats widen the spread and so the time to detection', () => {
   const calm = steady(100, 50);
   let jittery = phiSeed(0, 100);
   let t = 0;
@@ -107,9 +107,9 @@ test('jittery heartbeats raise the standard deviation and so the time to detecti
   assert.ok(silenceToReachMs(jittery, 8, opts) > silenceToReachMs(calm, 8, opts) + 100);
 });
 
-test('with a 100 ms std-dev floor (the config default today), detection takes about 1.62 s', () => {
-  // Recorded because acceptance asks for acceptablePause + 3 intervals (1.3 s at 100 ms / 1 s):
-  // a 100 ms floor alone adds about 5.2 std devs (0.52 s) beyond the 1.1 s mean.
+test('a 100 ms spread floor with phi 8 puts detection near 1.62 s, past a 1.3 s bound', () => {
+  // Why the floor must stay small: at a 100 ms interval and a 1 s pause, the floor alone adds about
+  // 5.2 spreads (0.52 s) beyond the 1.1 s mean.
   const o: PhiOptions = { threshold: 8, minStdDevMs: 100, acceptablePauseMs: 1_000, windowSize: 100 };
   const crossing = silenceToReachMs(steady(100, 50), 8, o);
   assert.ok(crossing > 1_600 && crossing < 1_650, String(crossing));
@@ -133,8 +133,6 @@ test('silenceToReachMs is exact: phi just before it is below the level, just aft
       const at = silenceToReachMs(h, level, opts);
       assert.ok(phiAt(h, h.lastArrivalMono + at - 0.01, opts) < level, `below just before (${level})`);
       assert.ok(phiAt(h, h.lastArrivalMono + at + 0.01, opts) >= level, `reached just after (${level})`);
-      const { mean, spread } = intervalStats(h.intervals);
-      assert.ok(Math.abs(at - (mean + opts.acceptablePauseMs + phiStdDevs(level) * Math.max(spread, opts.minStdDevMs))) < 1e-6);
     }
   }
 });

@@ -121,10 +121,15 @@ test('a long replay at start keeps the outcomes of its last entries only (the ri
 });
 
 test('a snapshot older than the applied state is ignored', async () => {
-  const { actor } = await started();
-  actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1')), entry(2, pay('t2'))] });
+  const { actor, env } = await started();
+  actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1'))] });
+  const older = actor.api.snapshotData();
+  actor.receive({ type: 'log.committed', entries: [entry(2, pay('t2'))] });
   const hash = actor.api.ledgerHash();
-  actor.receive({ type: 'ledger.restore', index: 1, term: 1, data: 'syncpay-ledger-snapshot,3,0,0,0,0,0,0\n' });
+  // A valid snapshot, only older: restoring it would lose t2.
+  actor.receive({ type: 'ledger.restore', index: older.appliedIndex, term: 1, data: older.data });
+  assert.equal(env.failures, []);
+  assert.is(actor.api.transferCount(), 2);
   assert.equal(actor.api.ledgerHash(), hash);
 });
 
