@@ -48,8 +48,7 @@ export class PeerChannel {
   private readonly socket: WebSocket;
   private readonly overhead: number;
   private queue: string[] = [];
-  /** Encoded size of each queued message plus its comma, measured once in send(). */
-  private queueSizes: number[] = [];
+  /** Encoded size of the queued messages, a comma each, measured once in send(). */
   private queuedBytes = 0;
   private microtaskQueued = false;
   /** Set once a frame was written this turn: later sends of the turn wait for it to fire. */
@@ -77,7 +76,6 @@ export class PeerChannel {
       clearInterval(this.pingTimer);
       this.cancelFlush();
       this.queue = [];
-      this.queueSizes = [];
       this.queuedBytes = 0;
       if (code === 1009) {
         this.opts.logger.warn({ peer: opts.peer, code }, 'link closed: a frame exceeded the message size limit');
@@ -128,8 +126,9 @@ export class PeerChannel {
       return this.drop('send-buffer-full');
     }
     this.saturated = false;
+    // A frame never outgrows the peer's maxPayload: what is queued leaves first if this would not fit.
+    if (this.queuedBytes > 0 && this.overhead + this.queuedBytes + bytes > this.opts.messageBytesMax) this.writeQueued();
     this.queue.push(text);
-    this.queueSizes.push(bytes);
     this.queuedBytes += bytes;
     if (this.queuedBytes + this.overhead >= this.writeNowBytes) this.writeQueued();
     else if (this.turnTimer === null && !this.microtaskQueued) {
@@ -181,37 +180,14 @@ export class PeerChannel {
     }
   }
 
+  /** One frame of everything queued (send() keeps it within messageBytesMax). */
   private writeQueued(): void {
     const pending = this.queue;
-    const sizes = this.queueSizes;
-    const total = this.queuedBytes;
     this.queue = [];
-    this.queueSizes = [];
     this.queuedBytes = 0;
     if (!this.open || pending.length === 0) return;
-    // Split so that no frame exceeds the peer's maxPayload (each message alone fits: see send()).
-    if (this.overhead + total <= this.opts.messageBytesMax) {
-      this.write(pending);
-      return;
-    }
-    let batch: string[] = [];
-    let batchBytes = this.overhead;
-    for (let i = 0; i < pending.length; i++) {
-      const bytes = sizes[i]!;
-      if (batch.length > 0 && batchBytes + bytes > this.opts.messageBytesMax) {
-        this.write(batch);
-        batch = [];
-        batchBytes = this.overhead;
-      }
-      batch.push(pending[i]!);
-      batchBytes += bytes;
-    }
-    this.write(batch);
-  }
-
-  private write(batch: string[]): void {
     // The callback swallows write errors: the 'close' event that follows is what reports them.
-    this.socket.send(assembleFrame(this.opts.self, batch), () => {});
+    this.socket.send(assembleFrame(this.opts.self, pending), () => {});
   }
 
   private receive(data: unknown, isBinary: boolean): void {
