@@ -70,11 +70,13 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   const { config, nodeId } = loaded;
   let supervisor: Supervisor | undefined;
   const clockApi = (): ClockApi | undefined => supervisor?.lookup<NodeActor & { api: ClockApi }>('clock')?.api;
+  /** The clock actor's HLC, or a wall-clock stamp while it is not running. */
+  const stampNow = (): string => clockApi()?.hlcNow() ?? wallStamp();
   const root = createRootLogger({
     nodeId,
     level: config.log.level,
     pretty: env['SYNCPAY_LOG_PRETTY'] === '1',
-    hlc: () => clockApi()?.hlcNow() ?? wallStamp(),
+    hlc: stampNow,
   });
   const self = config.cluster.nodes.find((n) => n.id === nodeId);
   if (!self) throw new Error(`node ${nodeId} is not in cluster.nodes`);
@@ -116,8 +118,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
 
   const timeline = new Timeline(nodeId, 2000);
   const trace = (event: TraceEvent): void => {
-    const hlc = clockApi()?.hlcNow() ?? wallStamp();
-    const stamped = timeline.push(event, hlc);
+    const stamped = timeline.push(event, stampNow());
     root.info(stamped, event.type);
   };
 

@@ -1,8 +1,8 @@
 // The SyncPay metric families fed by events (the hook functions the runtime calls): their names,
 // help text, labels and buckets, all in one table so the dashboard, the docs and the specs have a
-// single place to look. Families read at scrape time live in scrape-gauges.ts. Histograms, and the
-// counters bumped per request or per append, are fast-families.ts's (same samples, a fraction of
-// the cost per observation); the rest are prom-client's own.
+// single place to look. Families read at scrape time live in scrape-gauges.ts. Histograms and the
+// labelled per-request and per-append counters are fast-families.ts's (same samples, a fraction of
+// the cost per observation); the rest, unlabelled counters among them, are prom-client's own.
 import { Counter, type Registry } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-families.ts';
 

@@ -88,9 +88,8 @@ export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
   const finiteNonNegative = (x: number): boolean => Number.isFinite(x) && x >= 0;
 
   // Per request, the label guards and the families' label lookups are resolved once per distinct
-  // (route, method, status) and kept: the cache is bounded by the guards (routes, methods) and by
-  // the statuses a server sends.
-  interface HttpCells { readonly requests: CounterCell; readonly duration: HistogramCell; readonly stats: LatencyStats }
+  // (route, method, status) and kept, up to HTTP_CELLS_MAX keys.
+  interface HttpCells { readonly requests: CounterCell; readonly duration: HistogramCell }
   const httpCells = new Map<string, HttpCells>();
   const httpCellsFor = (route: string, method: string, status: number): HttpCells => {
     const key = `${route} ${method} ${status}`;
@@ -101,7 +100,6 @@ export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
       cells = {
         requests: f.httpRequests.cellFor({ ...labels, status: code }),
         duration: f.httpDuration.cellFor(labels),
-        stats: stats['syncpay_http_request_duration_seconds'],
       };
       if (httpCells.size < HTTP_CELLS_MAX) httpCells.set(key, cells);
     }
@@ -120,7 +118,7 @@ export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
       cells.requests.inc();
       if (!finiteNonNegative(seconds)) return;
       cells.duration.observe(seconds);
-      cells.stats.observe(seconds);
+      observe('syncpay_http_request_duration_seconds', seconds);
     },
     observePayment(result, seconds) {
       f.paymentsRequested.inc();
