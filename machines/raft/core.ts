@@ -419,14 +419,12 @@ export class RaftCore {
   private expireRequests(): void {
     const leader = this.leader();
     for (const p of this.proposals.takeExpired(this.now)) {
-      this.answerProposal(p, placedFailure(ERR.outcomeUnknown, `the proposal appended at ${p.index} (term ${p.term}) did not commit within ${this.cfg.proposalTimeoutMs} ms; it may still commit`, leader, 0, p.index, p.term));
+      this.answerProposal(p, this.notCommittedInTime(p.index, p.term, leader));
     }
     for (const f of this.forwarded.takeExpired(this.now)) {
       if (f.kind === 'read') this.reply(f.reqId, failure(ERR.timeout, 'the leader did not answer in time', leader, 0));
-      else if (f.placed !== null) {
-        const at = f.placed;
-        this.reply(f.reqId, placedFailure(ERR.outcomeUnknown, `the proposal appended at ${at.index} (term ${at.term}) did not commit within ${this.cfg.proposalTimeoutMs} ms; it may still commit`, leader, 0, at.index, at.term));
-      } else this.reply(f.reqId, failure(ERR.outcomeUnknown, `leader ${f.to} did not answer within ${this.cfg.proposalTimeoutMs} ms; the proposal may still commit`, leader, 0));
+      else if (f.placed !== null) this.reply(f.reqId, this.notCommittedInTime(f.placed.index, f.placed.term, leader));
+      else this.reply(f.reqId, failure(ERR.outcomeUnknown, `leader ${f.to} did not answer within ${this.cfg.proposalTimeoutMs} ms; the proposal may still commit`, leader, 0));
     }
     for (const w of this.waitingForLeader.takeExpired(this.now)) {
       const known = leader ?? this.lastKnownLeader;
@@ -772,15 +770,11 @@ export class RaftCore {
     // Whatever role we hold, a forwarded request is acted on once: a second copy answered
     // "no leader" could overtake the first copy's notice, or a second copy could be appended.
     if (origin !== null && this.seenForwards.seen(`${origin} ${reqId}`, this.now, this.cfg.proposalTimeoutMs)) return;
-    const answer = (result: ReplyResult): void => {
-      if (origin === null) this.reply(reqId, result);
-      else this.send(origin, { type: 'peer.proposeReply', term: this.term(), reqId, result: result as never });
-    };
+    const answer = (result: ReplyResult): void => this.answerPropose(reqId, origin, result);
     const role = this.role();
     if (role !== 'leader') {
       if (origin !== null || !this.mayWaitForLeader()) {
-        const known = this.leader() ?? this.lastKnownLeader;
-        answer(failure(ERR.noLeader, `no leader is known (role ${role}, term ${this.term()}, last known leader ${known ?? 'none'})`, known, this.cfg.electionTimeoutMsMin));
+        answer(this.noLeader());
         return;
       }
       this.forwardOrWait(reqId, 'propose', data);
@@ -943,8 +937,22 @@ export class RaftCore {
   }
 
   private answerProposal(p: PendingProposal, result: ReplyResult): void {
-    if (p.origin === null) this.reply(p.reqId, result);
-    else this.send(p.origin, { type: 'peer.proposeReply', term: this.term(), reqId: p.reqId, result: result as never });
+    this.answerPropose(p.reqId, p.origin, result);
+  }
+
+  private answerPropose(reqId: string, origin: NodeId | null, result: ReplyResult): void {
+    if (origin === null) this.reply(reqId, result);
+    else this.send(origin, { type: 'peer.proposeReply', term: this.term(), reqId, result: result as never });
+  }
+
+  /** Neither leading nor able to wait for a leader: the answer names the last leader we knew. */
+  private noLeader(): ReplyResult {
+    const known = this.leader() ?? this.lastKnownLeader;
+    return failure(ERR.noLeader, `no leader is known (role ${this.role()}, term ${this.term()}, last known leader ${known ?? 'none'})`, known, this.cfg.electionTimeoutMsMin);
+  }
+
+  private notCommittedInTime(index: number, term: number, leader: NodeId | null): ReplyResult {
+    return placedFailure(ERR.outcomeUnknown, `the proposal appended at ${index} (term ${term}) did not commit within ${this.cfg.proposalTimeoutMs} ms; it may still commit`, leader, 0, index, term);
   }
 
   private answerRead(reqId: string, origin: NodeId | null, result: ReplyResult): void {
@@ -955,8 +963,7 @@ export class RaftCore {
   private onReadIndex(reqId: string, origin: NodeId | null): void {
     if (this.role() !== 'leader') {
       if (origin !== null || !this.mayWaitForLeader()) {
-        const known = this.leader() ?? this.lastKnownLeader;
-        this.answerRead(reqId, origin, failure(ERR.noLeader, `no leader is known (role ${this.role()}, last known leader ${known ?? 'none'})`, known, this.cfg.electionTimeoutMsMin));
+        this.answerRead(reqId, origin, this.noLeader());
         return;
       }
       this.forwardOrWait(reqId, 'read', '');
