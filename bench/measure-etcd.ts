@@ -7,6 +7,7 @@ import { startLoad, type ProgressHandler } from './load/spawn-load.ts';
 import { ACCOUNTS, newRunId } from './measure-syncpay.ts';
 import type { BenchOptions, PlannedRun } from './plan.ts';
 import { etcdVerdict } from './report/verdict.ts';
+import { loadFields } from './run-result.ts';
 import type { RunResult } from './types.ts';
 
 export async function measureEtcd(cluster: EtcdBenchCluster, run: PlannedRun, options: BenchOptions, onProgress: ProgressHandler): Promise<RunResult> {
@@ -34,18 +35,8 @@ export async function measureEtcd(cluster: EtcdBenchCluster, run: PlannedRun, op
     acknowledged: result.unitsAckedTotal,
     unknown: result.unknownUnits,
   });
-  // A run where nothing succeeded (an overloaded node answering 503) is a throughput of zero with
-  // its errors listed, not a data failure: only disagreement or loss fails the check.
-  const reasons = [...check.reasons];
   return {
-    scenario: run.scenario,
-    concurrency: run.concurrency,
-    repeat: run.repeat,
-    throughput: result.windowMs > 0 ? result.unitsOk / (result.windowMs / 1000) : 0,
-    latency: result.latency,
-    requestsFailed: result.requestsFailed,
-    retries: result.retries,
-    errors: result.errors,
+    ...loadFields(run, result),
     nodes: cluster.nodeIds.map((id) => {
       const a = cpuAfter[id] ?? null;
       const b = cpuBefore[id] ?? null;
@@ -53,7 +44,6 @@ export async function measureEtcd(cluster: EtcdBenchCluster, run: PlannedRun, op
     }),
     leaderFsyncsPerSecond: null,
     leaderEntriesPerFsync: null,
-    loadgenCpuSeconds: result.loadgenCpuSeconds,
-    check: { ...check, ok: reasons.length === 0, reasons },
+    check,
   };
 }

@@ -7,6 +7,7 @@ import type { LoadJob } from './load/protocol.ts';
 import { startLoad, type ProgressHandler } from './load/spawn-load.ts';
 import type { BenchOptions, PlannedRun } from './plan.ts';
 import { dataVerdict } from './report/verdict.ts';
+import { loadFields } from './run-result.ts';
 import type { NodeRunStats, RunResult } from './types.ts';
 
 export const ACCOUNTS = 1000;
@@ -76,25 +77,14 @@ export async function measureSyncpay(cluster: SyncpayBenchCluster, run: PlannedR
     acknowledged: result.unitsAckedTotal,
     unknown: result.unknownUnits,
   });
-  // A run where nothing succeeded (an overloaded node answering 503) is a throughput of zero with
-  // its errors listed, not a data failure: only disagreement or loss fails the check.
-  const reasons = [...check.reasons];
   const nodes = nodeStats(before, afterLoad, seconds);
   const leaderStats = nodes.find((n) => n.node === leader);
   return {
-    scenario: run.scenario,
-    concurrency: run.concurrency,
-    repeat: run.repeat,
-    throughput: result.windowMs > 0 ? result.unitsOk / (result.windowMs / 1000) : 0,
-    latency: result.latency,
-    requestsFailed: result.requestsFailed,
-    retries: result.retries,
-    errors: result.errors,
+    ...loadFields(run, result),
     nodes,
     leaderFsyncsPerSecond: leaderStats?.fsyncs ?? null,
     leaderEntriesPerFsync: leaderStats?.entriesPerFsync ?? null,
-    loadgenCpuSeconds: result.loadgenCpuSeconds,
     settleMs,
-    check: { ...check, ok: reasons.length === 0, reasons },
+    check,
   };
 }

@@ -11,11 +11,5 @@ export function parseMinor(text: string, exponent: number): bigint {
   return m[1] === '-' ? -digits : digits;
 }
 
-/** 1234n (exponent 2) -> "12.34". */
-export function formatMinor(minor: bigint, exponent: number): string {
-  const negative = minor < 0n;
-  const digits = (negative ? -minor : minor).toString().padStart(exponent + 1, '0');
-  const whole = exponent === 0 ? digits : digits.slice(0, -exponent);
-  const frac = exponent === 0 ? '' : `.${digits.slice(-exponent)}`;
-  return `${negative ? '-' : ''}${whole}${frac}`;
-}
+/** Minor units back to a decimal string: the ledger's own formatting. */
+export { formatAmount as formatMinor } from '../machines/ledger/amount.ts';

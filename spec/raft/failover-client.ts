@@ -1,7 +1,7 @@
 // A client for failover measurements on real processes: it writes payments one after another
 // through one node, retrying a 503 with the same idempotency key as a well-behaved client does,
-// and keeps every attempt with its timing and error code. The e2e spec asserts on the codes; the
-// measuring script (failover-measure.ts) reports the gap between a kill and the next success.
+// and keeps every attempt with its timing and error code; the e2e spec asserts on the codes and
+// prints the gap between a kill and the next success (bench/failover.ts measures it under load).
 
 export interface Attempt {
   readonly startedAt: number;
@@ -88,10 +88,4 @@ export class RetryingWriter {
       return { startedAt, endedAt: Date.now(), status: 0, code: String(err).slice(0, 80) };
     }
   }
-}
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
