@@ -7,6 +7,7 @@ import { initialTransition, transition as xstateTransition } from 'xstate';
 import { transition } from '../../machines/pure-transition.ts';
 import { peerProgressMachine, type ProgressEvent } from '../../machines/peer-progress.machine.ts';
 import { leaderElectionMachine, type ElectionEvent } from '../../machines/leader-election.machine.ts';
+import { logReplicationMachine, type ReplicationEvent } from '../../machines/log-replication.machine.ts';
 import { createPrng } from '../harness/prng.ts';
 
 const SEED = Number(process.env['SYNCPAY_SPEC_SEED'] ?? 20261126);
@@ -80,6 +81,40 @@ test(`leader election: 12 walks of 300 steps agree with xstate's transition, act
     }
   }
   assert.ok(actionsSeen > 100, `the walks exercised actions (${actionsSeen})`);
+});
+
+function replicationEvent(r: () => number, step: number): ReplicationEvent {
+  const term = 1 + Math.floor(r() * 4);
+  // Mostly ahead of the commit index so far, sometimes behind it.
+  const index = Math.max(0, step + Math.floor(r() * 12) - 4);
+  switch (Math.floor(r() * 5)) {
+    case 0: return { type: 'role.leader', term };
+    case 1: return { type: 'role.follower', term };
+    case 2: return { type: 'commit.quorum', index, entryTerm: term };
+    case 3: return { type: 'commit.leader', index };
+    default: return { type: 'snapshot.installed', index };
+  }
+}
+
+test(`log replication: 12 walks of 300 steps agree with xstate's transition, actions included (seed ${SEED})`, () => {
+  const prng = createPrng(SEED + 2);
+  const r = (): number => prng.next();
+  let actionsSeen = 0;
+  for (let walk = 0; walk < 12; walk++) {
+    let ours = initialTransition(logReplicationMachine, { term: 1, commitIndex: 0 })[0];
+    let theirs = ours;
+    for (let step = 0; step < 300; step++) {
+      const ev = replicationEvent(r, step);
+      const [a, aActs] = transition(logReplicationMachine, ours, ev);
+      const [b, bActs] = xstateTransition(logReplicationMachine, theirs, ev);
+      assert.equal(view(a), view(b), `walk ${walk} step ${step} ${JSON.stringify(ev)}`);
+      assert.equal(acts(aActs), acts(bActs));
+      actionsSeen += aActs.length;
+      ours = a;
+      theirs = b;
+    }
+  }
+  assert.ok(actionsSeen > 200, `the walks exercised actions (${actionsSeen})`);
 });
 
 test('actions of one step are not mixed into the next', () => {
