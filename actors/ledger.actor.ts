@@ -166,7 +166,10 @@ class LedgerActorImpl implements LedgerActor {
     this.modes.start();
     try {
       const consensus = this.consensus();
-      if (consensus !== undefined) this.rebuildFrom(consensus);
+      if (consensus !== undefined) {
+        const last = this.catchUp(consensus);
+        assert(this.applied >= last, `ledger: the committed history has a gap after ${this.applied}`);
+      }
     } catch (err) {
       this.failed(err);
       return;
@@ -257,14 +260,23 @@ class LedgerActorImpl implements LedgerActor {
     return sibling?.api;
   }
 
-  /** Replace the state with the sibling's newest snapshot plus every committed entry after it. */
-  private rebuildFrom(consensus: ConsensusApi): void {
+  /**
+   * Brings the state up to the sibling's committed history: its snapshot when we are behind it and
+   * the entries do not reach back to us, then every entry after what we hold. Used on (re)start and
+   * when a gap shows that events were missed. Returns the history's last index.
+   */
+  private catchUp(consensus: ConsensusApi): number {
     const history = consensus.committedHistory();
-    if (history.snapshot !== null) this.restore(history.snapshot.index, history.snapshot.data);
+    const first = history.entries[0]?.index;
+    if (history.snapshot !== null && history.snapshot.index > this.applied && (first === undefined || first > this.applied + 1)) {
+      this.restore(history.snapshot.index, history.snapshot.data);
+    }
+    const last = history.entries[history.entries.length - 1]?.index ?? history.snapshot?.index ?? 0;
+    const next = history.entries.find((e) => e.index > this.applied);
     // The outcome ring keeps only its last `size` entries: older outcomes of a long replay would
     // be built only to be overwritten (with batches, a thousand result objects per entry).
-    const last = history.entries[history.entries.length - 1]?.index ?? 0;
-    this.applyEntries(history.entries, last - this.outcomes.size + 1);
+    if (next !== undefined && next.index === this.applied + 1) this.applyEntries(history.entries, last - this.outcomes.size + 1);
+    return last;
   }
 
   /**
@@ -281,7 +293,7 @@ class LedgerActorImpl implements LedgerActor {
       const consensus = this.consensus();
       assert(consensus !== undefined, `ledger gap: applied ${this.applied}, next entry ${entries[i]!.index}`);
       const before = this.applied;
-      this.rebuildFromGap(consensus);
+      this.catchUp(consensus);
       assert(this.applied > before || entries[i]!.index <= this.applied + 1, `ledger gap not filled at ${this.applied}`);
       return this.applyEntries(entries, outcomesFrom, until);
     }
@@ -308,16 +320,6 @@ class LedgerActorImpl implements LedgerActor {
     if (this.hasher.backlog(this.ledger) > CHANGED_RECORDS_FOLD) this.hasher.digest(this.ledger);
     this.wake();
     return i;
-  }
-
-  private rebuildFromGap(consensus: ConsensusApi): void {
-    const history = consensus.committedHistory();
-    const first = history.entries[0]?.index;
-    if (history.snapshot !== null && (first === undefined || first > this.applied + 1) && history.snapshot.index > this.applied) {
-      this.restore(history.snapshot.index, history.snapshot.data);
-    }
-    const next = history.entries.filter((e) => e.index > this.applied);
-    if (next.length > 0 && next[0]!.index === this.applied + 1) this.applyEntries(next);
   }
 
   private restore(index: number, data: string): void {

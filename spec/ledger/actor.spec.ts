@@ -164,6 +164,13 @@ test('a gap nobody can fill crashes the actor rather than applying out of order'
   assert.equal(actor.describe().state, 'failed');
 });
 
+test('a committed history with a gap fails the start instead of serving a partial ledger', async () => {
+  const env = fakeEnv({ history: { snapshot: null, entries: [entry(2, pay('t2')), entry(3, pay('t3'))] } });
+  const { actor } = await started(env);
+  assert.is(env.failures.length, 1);
+  assert.is(actor.api.appliedIndex(), 0);
+});
+
 test('a corrupt entry is a bug: the actor reports a failure', async () => {
   const env = fakeEnv();
   const { actor } = await started(env);
