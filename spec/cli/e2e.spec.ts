@@ -21,21 +21,12 @@ function syncpay(cluster: ProcessCluster, args: string[]): Promise<Run> {
   });
 }
 
-async function leaderOf(cluster: ProcessCluster, among: string[]): Promise<string> {
-  return waitFor(async () => {
-    const views = await Promise.all(among.map((id) => cluster.json<{ leader: string | null; role: string }>(id, '/status').catch(() => null)));
-    const leaders = new Set(views.map((v) => v?.body.leader ?? null));
-    const leader = [...leaders][0];
-    return leaders.size === 1 && typeof leader === 'string' && views.some((v) => v?.body.role === 'leader') ? leader : undefined;
-  }, 60000, 'one agreed leader', 50);
-}
-
 test('status, pay to a follower, read from another node, and fall back past a dead node', async () => {
   const cluster = await ProcessCluster.create({ size: 3 });
   try {
     await cluster.startAll();
     const ids = cluster.nodes.map((n) => n.id);
-    const leader = await leaderOf(cluster, ids);
+    const leader = await cluster.agreedLeader(ids);
     const followers = ids.filter((id) => id !== leader);
 
     const status = await syncpay(cluster, ['status']);
@@ -79,7 +70,7 @@ test('status, pay to a follower, read from another node, and fall back past a de
     // The CLI's first choice is node1 (first in the configuration); with it dead, node2 answers.
     await cluster.kill('node1');
     const survivors = ids.filter((id) => id !== 'node1');
-    await leaderOf(cluster, survivors);
+    await cluster.agreedLeader(survivors);
     const fallback = await syncpay(cluster, ['--timeout-ms', '2000', 'pay', 'carol', 'dave', '2', '--id', 'e2e-pay-2']);
     assert.is(fallback.code, 0, fallback.stderr);
     assert.match(fallback.stdout, /via node[23]/);

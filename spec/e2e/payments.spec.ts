@@ -5,7 +5,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProcessCluster, waitFor } from '../support/process-cluster.ts';
 
-interface Status { leader: string | null; term: number; applied_index: number; commit_index: number }
 interface PaymentAnswer { status: string; transaction_id: string; amount: string; processed_by: string }
 
 let cluster: ProcessCluster;
@@ -18,16 +17,6 @@ test.before(async () => {
 test.after(async () => {
   await cluster.destroy();
 });
-
-async function leaderOf(among: string[]): Promise<string> {
-  return waitFor(async () => {
-    for (const id of among) {
-      const { body } = await cluster.json<Status>(id, '/status').catch(() => ({ body: { leader: null } as Status }));
-      if (body.leader && among.includes(body.leader)) return body.leader;
-    }
-    return undefined;
-  }, 20000, 'a leader');
-}
 
 async function pay(node: string, body: object, key?: string): Promise<{ status: number; body: PaymentAnswer }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -45,34 +34,13 @@ async function payUntilAnswered(nodes: string[], body: object, key?: string): Pr
   }, 20000, 'an answer that is not 503', 100);
 }
 
-/**
- * A leader every node names, in the same term, twice half a second apart. A freshly started
- * cluster may still change leaders (a cold start compiles the code on every node at once), and a
- * payment sent in such a change is answered by whichever node led when it committed.
- */
-async function settledLeader(): Promise<string> {
-  const agreed = async (): Promise<string | undefined> => {
-    const all = await Promise.all(cluster.nodes.map((n) => cluster.json<Status>(n.id, '/status').then((r) => r.body).catch(() => null)));
-    const first = all[0];
-    if (!first?.leader || all.some((b) => b?.leader !== first.leader || b?.term !== first.term)) return undefined;
-    return `${first.leader}@${first.term}`;
-  };
-  const seen = await waitFor(async () => {
-    const a = await agreed();
-    if (a === undefined) return undefined;
-    await new Promise((r) => setTimeout(r, 500));
-    return (await agreed()) === a ? a : undefined;
-  }, 30000, 'a settled leader', 100);
-  return seen.split('@')[0]!;
-}
-
 async function balance(node: string, account: string): Promise<string> {
   const { body } = await cluster.json<{ balance: string }>(node, `/v1/accounts/${account}`);
   return body.balance;
 }
 
 test('the seed curl against a follower succeeds and every node reads the same balances', async () => {
-  const leader = await settledLeader();
+  const leader = await cluster.agreedLeader(undefined, 500);
   const follower = cluster.nodes.find((n) => n.id !== leader)?.id ?? 'node2';
   const { status, body } = await pay(follower, { amount: 150.75, sender: 'alice', receiver: 'bob' });
   assert.is(status, 200);
@@ -89,7 +57,7 @@ test('the seed curl against a follower succeeds and every node reads the same ba
 
 test('same Idempotency-Key and same id across a leader kill: one transfer, the same transaction_id', async () => {
   const all = cluster.nodes.map((n) => n.id);
-  const leader = await leaderOf(all);
+  const leader = await cluster.agreedLeader(all);
   const byKey = { amount: '10.00', sender: 'carol', receiver: 'dave' };
   const byId = { amount: '5.00', sender: 'erin', receiver: 'frank', id: 'fixed-transfer-id-1' };
   const first = await pay(leader, byKey, 'key-across-failover');
@@ -105,7 +73,7 @@ test('same Idempotency-Key and same id across a leader kill: one transfer, the s
   assert.equal(again.body, first.body, 'the key replays the original answer');
   assert.is(againById.body.transaction_id, 'fixed-transfer-id-1');
 
-  const newLeader = await leaderOf(survivors);
+  const newLeader = await cluster.agreedLeader(survivors);
   assert.is.not(newLeader, leader);
   for (const id of survivors) {
     assert.is(await balance(id, 'carol'), '-10.00', `carol debited once on ${id}`);

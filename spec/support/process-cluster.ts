@@ -140,6 +140,27 @@ export class ProcessCluster {
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
+  /**
+   * The leader every node of `among` names, in one term, while one of them holds the role; with
+   * `steadyMs`, still the same that much later (a cold-started cluster may still change leaders,
+   * and a write sent during the change is answered by whichever node led when it committed).
+   */
+  async agreedLeader(among: readonly string[] = this.nodes.map((n) => n.id), steadyMs = 0, timeoutMs = 60000): Promise<string> {
+    const agreed = async (): Promise<string | undefined> => {
+      const views = await Promise.all(among.map((id) => this.json<{ leader: string | null; term: number; role: string }>(id, '/status').then((r) => r.body).catch(() => null)));
+      const first = views[0];
+      if (!first?.leader || views.some((v) => v?.leader !== first.leader || v?.term !== first.term)) return undefined;
+      return views.some((v) => v?.role === 'leader') ? `${first.term} ${first.leader}` : undefined;
+    };
+    const seen = await waitFor(async () => {
+      const now = await agreed();
+      if (now === undefined || steadyMs === 0) return now;
+      await new Promise((r) => setTimeout(r, steadyMs));
+      return (await agreed()) === now ? now : undefined;
+    }, timeoutMs, `a leader ${among.join(', ')} agree on`, 50);
+    return seen.slice(seen.indexOf(' ') + 1);
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.procs.keys()].map((id) => this.kill(id)));
   }
