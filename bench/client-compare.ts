@@ -1,11 +1,12 @@
 // `node --import tsx bench/client-compare.ts [concurrency] [seconds]`: which HTTP client should the
 // load generator use? Drives a trivial JSON endpoint (in its own process, so the server's CPU is
-// not the client's) in a closed loop with node:http + keep-alive Agent and with global fetch, and
-// prints requests/s and client CPU per request. The cheaper client leaves more of the shared
+// not the client's) in a closed loop with the lean HTTP/1.1 client, node:http + keep-alive Agent
+// and global fetch, and prints requests/s and client CPU per request. The cheaper client leaves more of the shared
 // cores to the nodes under test.
 import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fetchClient, nodeHttpClient, type HttpClient } from './load/http-client.ts';
+import { leanHttpClient } from './load/lean-http-client.ts';
 
 if (process.argv[2] === '--serve') {
   const http = await import('node:http');
@@ -52,6 +53,7 @@ if (process.argv[2] === '--serve') {
   };
   console.log(`closed loop, concurrency ${concurrency}, ${seconds} s each, trivial JSON endpoint in another process`);
   for (let round = 1; round <= 2; round++) {
+    await drive(`lean HTTP/1.1 #${round}`, leanHttpClient(concurrency, 10_000));
     await drive(`node:http keep-alive #${round}`, nodeHttpClient(concurrency, 10_000));
     await drive(`fetch (undici) #${round}`, fetchClient(10_000));
   }

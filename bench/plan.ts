@@ -1,5 +1,6 @@
 // Command-line options and the run plan they produce: which scenarios, at which concurrency, how
 // long, how many repeats. Pure, so the spec can pin down what `--quick` and `--compare etcd` mean.
+import { LOAD_CLIENTS, type LoadClientName } from './load/protocol.ts';
 import type { Scenario } from './types.ts';
 
 export interface BenchOptions {
@@ -14,7 +15,7 @@ export interface BenchOptions {
   readonly clusterWarmupMs: number;
   readonly repeat: number;
   readonly failoverRuns: number;
-  readonly client: 'http' | 'fetch';
+  readonly client: LoadClientName;
   /** Scenario names to run (all when empty). */
   readonly only: readonly string[];
   /** Write .cpuprofile files of every node (node --cpu-prof) into this directory. */
@@ -32,7 +33,8 @@ export const USAGE = `npm run bench -- [options]
   --duration <s>        measured seconds per run (default 5)
   --repeat <n>          repeats of each run; tables show medians (default 3)
   --failover <n>        kill -9 runs of the leader under load (default 5, 0 to skip)
-  --client http|fetch   node:http keep-alive agent (default) or global fetch
+  --client lean|http|fetch  the load generator's HTTP client: a minimal HTTP/1.1 keep-alive client
+                        (default), node:http with a keep-alive agent, or global fetch
   --only a,b            only these scenarios (syncpay-leader, syncpay-spread, syncpay-batch-100, ...)
   --profile <dir>       run the nodes under node --cpu-prof, profiles into <dir>
   --results <dir>       output directory (default bench/results)`;
@@ -59,7 +61,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let durationMs = quick ? 1500 : 5000;
   let repeat = quick ? 1 : 3;
   let failoverRuns = quick ? 2 : 5;
-  let client: 'http' | 'fetch' = 'http';
+  let client: LoadClientName = 'lean';
   let only: readonly string[] = [];
   let profileDir: string | null = null;
   let resultsDir = 'bench/results';
@@ -85,8 +87,9 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--failover': failoverRuns = positive(value(), flag); break;
       case '--client': {
         const c = value();
-        if (c !== 'http' && c !== 'fetch') throw new Error(`--client is http or fetch, got ${c}`);
-        client = c;
+        const known = LOAD_CLIENTS.find((name) => name === c);
+        if (known === undefined) throw new Error(`--client is one of ${LOAD_CLIENTS.join(', ')}, got ${c}`);
+        client = known;
         break;
       }
       case '--only': only = value().split(',').map((s) => s.trim()).filter(Boolean); break;

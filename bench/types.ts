@@ -105,6 +105,8 @@ export interface RunSummary {
   readonly p99: number | null;
   /** Median CPU seconds per node, keyed by node id. */
   readonly cpuSeconds: Readonly<Record<string, number | null>>;
+  /** Median CPU seconds of the load-generator process (it shares the cores with the cluster). */
+  readonly loadgenCpuSeconds: number | null;
   readonly leaderFsyncsPerSecond: number | null;
   readonly leaderEntriesPerFsync: number | null;
   /** Median over repeats of requests answered with an error (429, 503, timeouts...). */

@@ -4,6 +4,7 @@
 // with a reason instead of waiting for a timeout.
 import { etcdTarget, type EtcdTarget } from './etcd-target.ts';
 import { fetchClient, nodeHttpClient } from './http-client.ts';
+import { leanHttpClient } from './lean-http-client.ts';
 import type { LoadJob, LoadMessage, RunnerMessage } from './protocol.ts';
 import { runLoad, type LoadControl } from './run-load.ts';
 import { syncpayTarget } from './syncpay-target.ts';
@@ -20,7 +21,9 @@ const control: LoadControl = { stopped: false, markAtEpochMs: null };
 async function execute(job: LoadJob): Promise<void> {
   const seed = Number.parseInt(job.runId.replace(/\D/g, '').slice(-9) || '1', 10);
   let etcd: EtcdTarget | null = null;
-  const http = job.client === 'fetch' ? fetchClient(job.requestTimeoutMs) : nodeHttpClient(job.concurrency, job.requestTimeoutMs);
+  const http = job.client === 'fetch' ? fetchClient(job.requestTimeoutMs)
+    : job.client === 'http' ? nodeHttpClient(job.concurrency, job.requestTimeoutMs)
+    : leanHttpClient(job.concurrency, job.requestTimeoutMs);
   const target = job.kind.startsWith('etcd-') ? (etcd = etcdTarget(job, seed)) : syncpayTarget(job, http, seed);
   try {
     const out = await runLoad(job, target, control, (fraction, unitsOk, elapsedMs, firstSuccessAfterMarkMs) =>

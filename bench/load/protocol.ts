@@ -3,6 +3,10 @@
 // loop (which must keep hundreds of requests in flight) never waits on the runner's bookkeeping.
 import type { LoadResult, ScenarioKind } from '../types.ts';
 
+/** The load generator's HTTP client: `lean` (lean-http-client.ts), `http` (node:http + Agent) or `fetch`. */
+export type LoadClientName = 'lean' | 'http' | 'fetch';
+export const LOAD_CLIENTS: readonly LoadClientName[] = ['lean', 'http', 'fetch'];
+
 export interface LoadJob {
   readonly kind: ScenarioKind;
   readonly concurrency: number;
@@ -11,7 +15,7 @@ export interface LoadJob {
   readonly durationMs: number;
   /** Base URLs: SyncPay nodes' APIs or etcd client URLs. All must be on 127.0.0.1. */
   readonly targets: readonly string[];
-  readonly client: 'http' | 'fetch';
+  readonly client: LoadClientName;
   readonly requestTimeoutMs: number;
   /** Unique per run: prefixes etcd keys and account names so runs never touch each other's data. */
   readonly runId: string;

@@ -17,7 +17,7 @@ function cpuCell(s: RunSummary): string {
 }
 
 export function runsTable(summaries: readonly RunSummary[]): string {
-  const header = ['scenario', 'conc', 'committed/s', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU s per node', 'fsyncs/s (leader)', 'entries/fsync', 'failed req', 'data check'];
+  const header = ['scenario', 'conc', 'committed/s', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU s per node', 'load gen CPU s', 'fsyncs/s (leader)', 'entries/fsync', 'failed req', 'data check'];
   const rows = summaries.map((s) => [
     s.scenario.name,
     String(s.concurrency),
@@ -26,12 +26,13 @@ export function runsTable(summaries: readonly RunSummary[]): string {
     formatMs(s.p95),
     formatMs(s.p99),
     cpuCell(s),
+    s.loadgenCpuSeconds === null ? '-' : s.loadgenCpuSeconds.toFixed(1),
     s.leaderFsyncsPerSecond === null ? '-' : formatRate(s.leaderFsyncsPerSecond),
     s.leaderEntriesPerFsync === null ? '-' : s.leaderEntriesPerFsync.toFixed(1),
     String(s.requestsFailed),
     s.ok ? `ok (${s.repeats})` : `**FAIL**: ${s.failures[0] ?? 'failed'}`.replace(/\|/g, '/'),
   ]);
-  return table(header, rows, [false, true, true, true, true, true, true, true, true, true, false]);
+  return table(header, rows, [false, true, true, true, true, true, true, true, true, true, true, false]);
 }
 
 export function renderMarkdown(report: BenchReport): string {

@@ -29,6 +29,7 @@ export function summarizeRuns(runs: readonly RunResult[]): RunSummary[] {
       p95: median(list.map((r) => r.latency.p95)),
       p99: median(list.map((r) => r.latency.p99)),
       cpuSeconds,
+      loadgenCpuSeconds: median(list.map((r) => r.loadgenCpuSeconds)),
       leaderFsyncsPerSecond: median(list.map((r) => r.leaderFsyncsPerSecond)),
       leaderEntriesPerFsync: median(list.map((r) => r.leaderEntriesPerFsync)),
       requestsFailed: median(list.map((r) => r.requestsFailed)) ?? 0,

@@ -183,7 +183,7 @@ const scenario = (name: string, system: 'syncpay' | 'etcd' = name.startsWith('et
 });
 const summary = (name: string, concurrency: number, throughput: number, p99: number, ok = true): RunSummary => ({
   scenario: scenario(name), concurrency, repeats: 3, throughput, p50: p99 / 4, p95: p99 / 2, p99,
-  cpuSeconds: { n1: 1.5, n2: 1, n3: null }, leaderFsyncsPerSecond: 200, leaderEntriesPerFsync: 12.5, requestsFailed: 0, ok, failures: ok ? [] : ['repeat 2: ledger hashes differ'],
+  cpuSeconds: { n1: 1.5, n2: 1, n3: null }, loadgenCpuSeconds: 0.75, leaderFsyncsPerSecond: 200, leaderEntriesPerFsync: 12.5, requestsFailed: 0, ok, failures: ok ? [] : ['repeat 2: ledger hashes differ'],
 });
 
 test('ratios are null rather than infinite or NaN', () => {
@@ -233,7 +233,7 @@ const run = (name: string, concurrency: number, repeat: number, throughput: numb
   latency: { count: 10, min: 1, mean: 2, p50: p99 / 2, p95: p99, p99, max: p99 },
   requestsFailed: 0, retries: 0, errors: {},
   nodes: [{ node: 'n1', isLeader: true, cpuSeconds: repeat, fsyncs: 100 * repeat, entriesPerFsync: 5 }],
-  leaderFsyncsPerSecond: 100 * repeat, leaderEntriesPerFsync: 5, loadgenCpuSeconds: 1,
+  leaderFsyncsPerSecond: 100 * repeat, leaderEntriesPerFsync: 5, loadgenCpuSeconds: 0.5 * repeat,
   check: { ok, reasons: ok ? [] : ['ledger hashes differ'], committed: 10, acknowledged: 10, hashes: {} },
 });
 
@@ -245,6 +245,7 @@ test('repeats fold into medians, and one failed repeat fails the row', () => {
   assert.is(ours?.p99, 30);
   assert.is(ours?.repeats, 3);
   assert.equal(ours?.cpuSeconds, { n1: 2 });
+  assert.is(ours?.loadgenCpuSeconds, 1, 'the load generator\'s CPU is the median over repeats too');
   assert.is(ours?.ok, false);
   assert.match(ours?.failures[0] ?? '', /repeat 3: ledger hashes differ/);
 });
@@ -256,7 +257,7 @@ test('the markdown table shows FAIL instead of a plain number for a failed row',
   assert.match(lines[2] ?? '', /~~9,000~~/);
   assert.match(lines[2] ?? '', /\*\*FAIL\*\*/);
   assert.match(lines[3] ?? '', /\| 40,000 \|/);
-  assert.match(lines[3] ?? '', /1\.5 \/ 1\.0 \/ -/);
+  assert.match(lines[3] ?? '', /1\.5 \/ 1\.0 \/ - \| 0\.8 \|/, 'node CPU, then the load generator\'s');
 });
 
 test('the markdown report carries the command, the comparison and the goals', () => {
