@@ -36,12 +36,15 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     return503OnClosing: true,
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Runs on every request: callback style, so it costs no promise. Answering without calling
+  // done() ends the request here.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     if (services.draining()) {
-      return sendProblem(reply, { status: 503, code: 'SYNCPAY_ERR_SHUTTING_DOWN', detail: `node ${services.nodeId} is shutting down` }, 1000);
+      sendProblem(reply, { status: 503, code: 'SYNCPAY_ERR_SHUTTING_DOWN', detail: `node ${services.nodeId} is shutting down` }, 1000);
+      return;
     }
-    return undefined;
+    done();
   });
 
   app.setNotFoundHandler((request, reply) =>
