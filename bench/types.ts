@@ -105,8 +105,9 @@ export interface RunSummary {
   readonly p99: number | null;
   /** Median CPU seconds per node, keyed by node id. */
   readonly cpuSeconds: Readonly<Record<string, number | null>>;
-  /** Median CPU seconds of the load-generator process (it shares the cores with the cluster). */
-  readonly loadgenCpuSeconds: number | null;
+  /** Median CPU µs of all nodes together, and of the load generator, per acknowledged unit. */
+  readonly nodeCpuMicrosPerUnit: number | null;
+  readonly loadgenCpuMicrosPerUnit: number | null;
   readonly leaderFsyncsPerSecond: number | null;
   readonly leaderEntriesPerFsync: number | null;
   /** Median over repeats of requests answered with an error (429, 503, timeouts...). */

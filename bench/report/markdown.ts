@@ -16,8 +16,12 @@ function cpuCell(s: RunSummary): string {
   return values.map((v) => (v === null ? '-' : v.toFixed(1))).join(' / ');
 }
 
+function micros(v: number | null): string {
+  return v === null ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
 export function runsTable(summaries: readonly RunSummary[]): string {
-  const header = ['scenario', 'conc', 'committed/s', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU s per node', 'load gen CPU s', 'fsyncs/s (leader)', 'entries/fsync', 'failed req', 'data check'];
+  const header = ['scenario', 'conc', 'committed/s', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU s per node', 'CPU µs per unit: nodes / load gen', 'fsyncs/s (leader)', 'entries/fsync', 'failed req', 'data check'];
   const rows = summaries.map((s) => [
     s.scenario.name,
     String(s.concurrency),
@@ -26,7 +30,7 @@ export function runsTable(summaries: readonly RunSummary[]): string {
     formatMs(s.p95),
     formatMs(s.p99),
     cpuCell(s),
-    s.loadgenCpuSeconds === null ? '-' : s.loadgenCpuSeconds.toFixed(1),
+    `${micros(s.nodeCpuMicrosPerUnit)} / ${micros(s.loadgenCpuMicrosPerUnit)}`,
     s.leaderFsyncsPerSecond === null ? '-' : formatRate(s.leaderFsyncsPerSecond),
     s.leaderEntriesPerFsync === null ? '-' : s.leaderEntriesPerFsync.toFixed(1),
     String(s.requestsFailed),

@@ -29,7 +29,8 @@ export function summarizeRuns(runs: readonly RunResult[]): RunSummary[] {
       p95: median(list.map((r) => r.latency.p95)),
       p99: median(list.map((r) => r.latency.p99)),
       cpuSeconds,
-      loadgenCpuSeconds: median(list.map((r) => r.loadgenCpuSeconds)),
+      nodeCpuMicrosPerUnit: median(list.map(nodeCpuMicrosPerUnit)),
+      loadgenCpuMicrosPerUnit: median(list.map((r) => perUnit(r.loadgenCpuSeconds, r.check.acknowledged))),
       leaderFsyncsPerSecond: median(list.map((r) => r.leaderFsyncsPerSecond)),
       leaderEntriesPerFsync: median(list.map((r) => r.leaderEntriesPerFsync)),
       requestsFailed: median(list.map((r) => r.requestsFailed)) ?? 0,
@@ -38,4 +39,23 @@ export function summarizeRuns(runs: readonly RunResult[]): RunSummary[] {
     });
   }
   return out;
+}
+
+/** CPU microseconds per acknowledged unit, or null when nothing was acknowledged. */
+function perUnit(cpuSeconds: number, units: number): number | null {
+  return units > 0 ? (cpuSeconds * 1e6) / units : null;
+}
+
+/**
+ * All nodes' CPU over the run (probe to probe) per unit acknowledged over the whole run (lead-in
+ * included): both cover the same stretch, so this is what one payment, put or transaction cost the
+ * cluster, whatever the client. Null when a node's CPU could not be read.
+ */
+function nodeCpuMicrosPerUnit(r: RunResult): number | null {
+  let total = 0;
+  for (const n of r.nodes) {
+    if (n.cpuSeconds === null) return null;
+    total += n.cpuSeconds;
+  }
+  return r.nodes.length === 0 ? null : perUnit(total, r.check.acknowledged);
 }

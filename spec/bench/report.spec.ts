@@ -183,7 +183,7 @@ const scenario = (name: string, system: 'syncpay' | 'etcd' = name.startsWith('et
 });
 const summary = (name: string, concurrency: number, throughput: number, p99: number, ok = true): RunSummary => ({
   scenario: scenario(name), concurrency, repeats: 3, throughput, p50: p99 / 4, p95: p99 / 2, p99,
-  cpuSeconds: { n1: 1.5, n2: 1, n3: null }, loadgenCpuSeconds: 0.75, leaderFsyncsPerSecond: 200, leaderEntriesPerFsync: 12.5, requestsFailed: 0, ok, failures: ok ? [] : ['repeat 2: ledger hashes differ'],
+  cpuSeconds: { n1: 1.5, n2: 1, n3: null }, nodeCpuMicrosPerUnit: 412.4, loadgenCpuMicrosPerUnit: 58.26, leaderFsyncsPerSecond: 200, leaderEntriesPerFsync: 12.5, requestsFailed: 0, ok, failures: ok ? [] : ['repeat 2: ledger hashes differ'],
 });
 
 test('ratios are null rather than infinite or NaN', () => {
@@ -232,9 +232,9 @@ const run = (name: string, concurrency: number, repeat: number, throughput: numb
   scenario: scenario(name), concurrency, repeat, throughput,
   latency: { count: 10, min: 1, mean: 2, p50: p99 / 2, p95: p99, p99, max: p99 },
   requestsFailed: 0, retries: 0, errors: {},
-  nodes: [{ node: 'n1', isLeader: true, cpuSeconds: repeat, fsyncs: 100 * repeat, entriesPerFsync: 5 }],
+  nodes: [{ node: 'n1', isLeader: true, cpuSeconds: repeat, fsyncs: 100 * repeat, entriesPerFsync: 5 }, { node: 'n2', isLeader: false, cpuSeconds: 1, fsyncs: 100, entriesPerFsync: 5 }],
   leaderFsyncsPerSecond: 100 * repeat, leaderEntriesPerFsync: 5, loadgenCpuSeconds: 0.5 * repeat,
-  check: { ok, reasons: ok ? [] : ['ledger hashes differ'], committed: 10, acknowledged: 10, hashes: {} },
+  check: { ok, reasons: ok ? [] : ['ledger hashes differ'], committed: 10_000, acknowledged: 10_000, hashes: {} },
 });
 
 test('repeats fold into medians, and one failed repeat fails the row', () => {
@@ -244,8 +244,10 @@ test('repeats fold into medians, and one failed repeat fails the row', () => {
   assert.is(ours?.throughput, 200);
   assert.is(ours?.p99, 30);
   assert.is(ours?.repeats, 3);
-  assert.equal(ours?.cpuSeconds, { n1: 2 });
-  assert.is(ours?.loadgenCpuSeconds, 1, 'the load generator\'s CPU is the median over repeats too');
+  assert.equal(ours?.cpuSeconds, { n1: 2, n2: 1 });
+  // Per acknowledged unit: all nodes' CPU (repeat + 1 s over 10,000) and the load generator's (0.5 s x repeat).
+  assert.is(ours?.nodeCpuMicrosPerUnit, 300);
+  assert.is(ours?.loadgenCpuMicrosPerUnit, 100);
   assert.is(ours?.ok, false);
   assert.match(ours?.failures[0] ?? '', /repeat 3: ledger hashes differ/);
 });
@@ -257,7 +259,7 @@ test('the markdown table shows FAIL instead of a plain number for a failed row',
   assert.match(lines[2] ?? '', /~~9,000~~/);
   assert.match(lines[2] ?? '', /\*\*FAIL\*\*/);
   assert.match(lines[3] ?? '', /\| 40,000 \|/);
-  assert.match(lines[3] ?? '', /1\.5 \/ 1\.0 \/ - \| 0\.8 \|/, 'node CPU, then the load generator\'s');
+  assert.match(lines[3] ?? '', /1\.5 \/ 1\.0 \/ - \| 412 \/ 58\.3 \|/, 'CPU per node, then per unit: the nodes\' and the load generator\'s');
 });
 
 test('the markdown report carries the command, the comparison and the goals', () => {
