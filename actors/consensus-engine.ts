@@ -11,7 +11,9 @@
 // - the leader counts itself toward a commit only from `local.persisted`, which is stepped once the
 //   writes are durable: committed entries (handed to the ledger, answered to callers at once) are
 //   therefore already durable on a majority, this node included when it leads;
-// - a leader's appends to followers promise nothing and go out at once.
+// - a leader's appends to followers promise nothing and go out at once;
+// - so does this node's own snapshot (a compaction of entries it applied): it is written beside the
+//   batches, in call order in the store, so a large snapshot file never holds acknowledgements back.
 import type { ClockApi, ConsensusApi, ConsensusStatus, LedgerApi, PeerProgress } from './apis.ts';
 import type { ActorEnv, NodeActor } from './actor.ts';
 import { RaftCore, type RaftInput } from '../machines/raft/core.ts';
@@ -58,6 +60,12 @@ export class ConsensusEngine {
   /** Settles once every batch's writes so far are durable and its durable sends have left. */
   private writes: Promise<void> = Promise.resolve();
   private writesInFlight = 0;
+  /**
+   * This node's own snapshots being written. They stay out of `writes`: a compaction promises
+   * nothing to a peer, so acknowledgements and `local.persisted` must not wait for a file of
+   * tens of megabytes. The store still runs them in call order with the appends.
+   */
+  private compactions = new Set<Promise<void>>();
   /** A term or vote write that every later write waits for (see the module note). */
   private hardStateGate: Promise<void> | null = null;
   private onChange: (() => void) | null = null;
@@ -115,6 +123,7 @@ export class ConsensusEngine {
     // The writes in flight finish (and send nothing more: `stopped` is checked).
     await this.loop;
     await this.writes.catch(() => undefined);
+    await Promise.allSettled([...this.compactions]);
   }
 
   /** Time (election and heartbeat timers) flows only while leader-election runs. */
@@ -318,13 +327,13 @@ export class ConsensusEngine {
         started.push(this.write(() => logStore.truncateFrom(e.index)));
       } else if (e.type === 'persist.snapshot') {
         flushRun();
-        started.push(
-          this.write(async () => {
-            const at = clock.monotonicNow();
-            await logStore.saveSnapshot(e.meta, e.data);
-            metrics?.observeSnapshot((clock.monotonicNow() - at) / 1000);
-          }),
-        );
+        const saved = this.write(async () => {
+          const at = clock.monotonicNow();
+          await logStore.saveSnapshot(e.meta, e.data);
+          metrics?.observeSnapshot((clock.monotonicNow() - at) / 1000);
+        });
+        if (e.local) this.trackCompaction(saved);
+        else started.push(saved);
       } else if (e.type === 'persist.hardState') {
         flushRun();
         const saved = this.write(() => logStore.saveHardState(e.hardState));
@@ -338,6 +347,17 @@ export class ConsensusEngine {
     }
     flushRun();
     return started;
+  }
+
+  private trackCompaction(saved: Promise<void>): void {
+    this.compactions.add(saved);
+    saved.then(
+      () => this.compactions.delete(saved),
+      (err: unknown) => {
+        this.compactions.delete(saved);
+        this.crash(err);
+      },
+    );
   }
 
   /** Starts `op` now, or once the pending term/vote write is durable. */

@@ -590,7 +590,7 @@ export class RaftCore {
     const lastBefore = this.log.lastIndex();
     this.log.restore(index, term);
     this.snapshot = { index, term, data };
-    this.emit({ type: 'persist.snapshot', meta: { index, term }, data });
+    this.emit({ type: 'persist.snapshot', meta: { index, term }, data, local: false });
     if (!keepSuffix && lastBefore > index) this.emit({ type: 'persist.truncate', index: index + 1 });
     if (!keepSuffix) this.durableIndex = Math.min(this.durableIndex, index);
     this.replicate({ type: 'snapshot.installed', index });
@@ -751,7 +751,7 @@ export class RaftCore {
     if (term === undefined) return;
     this.log.compact(index, term);
     this.snapshot = { index, term, data };
-    this.emit({ type: 'persist.snapshot', meta: { index, term }, data });
+    this.emit({ type: 'persist.snapshot', meta: { index, term }, data, local: true });
     this.trace('snapshot.taken', { index });
   }
 

@@ -25,7 +25,12 @@ export type Effect =
   | { readonly type: 'persist.hardState'; readonly hardState: HardState }
   | { readonly type: 'persist.entries'; readonly entries: readonly LogEntry[] }
   | { readonly type: 'persist.truncate'; readonly index: number }
-  | { readonly type: 'persist.snapshot'; readonly meta: SnapshotMeta; readonly data: string }
+  /**
+   * `local`: this node's own compaction of entries it already applied, which promises nothing to
+   * anyone; otherwise a snapshot from the leader that replaces the log, which an acknowledgement
+   * depends on.
+   */
+  | { readonly type: 'persist.snapshot'; readonly meta: SnapshotMeta; readonly data: string; readonly local: boolean }
   | { readonly type: 'send'; readonly to: NodeId; readonly message: RaftMessage; readonly early: boolean }
   | { readonly type: 'apply'; readonly entries: readonly LogEntry[] }
   | { readonly type: 'restore'; readonly index: number; readonly term: number; readonly data: string }

@@ -1,20 +1,21 @@
 // The LogStore port on real files: a node's durable consensus state (log, hard state, snapshots)
 // in its data directory, with group commit on appends. It wires together the pieces that each
 // own one concern: commit-queue.ts (batching and ordering), segment-log.ts (segment files),
-// recovery.ts (load), hard-state-file.ts and snapshot-file.ts (the two small atomic files).
-import { mkdir, readdir } from 'node:fs/promises';
+// recovery.ts (load), hard-state-file.ts and snapshot-file.ts (the two small atomic files),
+// snapshot-pipeline.ts (storing a snapshot while appends go on).
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { HardState, LogEntry, SnapshotMeta } from '../../machines/types.ts';
 import { DEFAULT_CONFIG } from '../../machines/config.ts';
 import type { LogStore, Logger, RecoveredLog } from '../../actors/ports.ts';
 import { CommitQueue } from './commit-queue.ts';
-import { fsyncDir, removeFiles } from './durable-fs.ts';
+import { fsyncDir } from './durable-fs.ts';
 import { StorageMisuseError, closedError } from './errors.ts';
 import { HardStateWriter } from './hard-state-writer.ts';
 import { recoverDataDir } from './recovery.ts';
 import { SegmentLog, type AppendJob } from './segment-log.ts';
-import { snapshotContentHash, snapshotFilesNewestFirst, writeSnapshot } from './snapshot-file.ts';
+import { SnapshotPipeline, writeSnapshotFile, type SnapshotFileWriter } from './snapshot-pipeline.ts';
 
 export interface FileLogStoreOptions {
   readonly dir: string;
@@ -23,6 +24,11 @@ export interface FileLogStoreOptions {
   readonly logger: Logger;
   /** Called after each group commit round with its duration and how many records it made durable. */
   readonly onFsync?: (ms: number, records: number) => void;
+  /**
+   * Writes a snapshot file durably (default: snapshot-file.ts's writer). A seam for specs that
+   * need a write to take as long as they choose; production code leaves it unset.
+   */
+  readonly writeSnapshotFile?: SnapshotFileWriter;
 }
 
 export interface FileLogStoreStats {
@@ -33,9 +39,6 @@ export interface FileLogStoreStats {
   /** Appended records per segment fsync: how well group commit is batching. */
   readonly recordsPerFsyncAvg: number;
 }
-
-/** How many snapshot files to keep: the newest, and one to fall back on if it is damaged. */
-const SNAPSHOTS_KEPT = 2;
 
 export interface FileLogStore extends LogStore {
   stats(): FileLogStoreStats;
@@ -55,6 +58,7 @@ class DataDirLogStore implements FileLogStore {
   private readonly segmentBytesMax: number;
   private readonly queue: CommitQueue;
   private readonly hardStateWriter: HardStateWriter;
+  private readonly snapshots: SnapshotPipeline;
   private log: SegmentLog | null = null;
   private closed = false;
   private fsyncs = 0;
@@ -69,11 +73,21 @@ class DataDirLogStore implements FileLogStore {
     if (!(this.segmentBytesMax > 0)) throw new RangeError(`segmentBytesMax must be positive, got ${this.segmentBytesMax}`);
     this.queue = new CommitQueue((jobs) => this.runAppendRound(jobs));
     this.hardStateWriter = new HardStateWriter(dir);
+    this.snapshots = new SnapshotPipeline({
+      dir,
+      logger: this.logger,
+      queue: this.queue,
+      log: () => this.loaded(),
+      writeFile: options.writeSnapshotFile ?? writeSnapshotFile,
+    });
   }
 
   load(): Promise<RecoveredLog> {
     return this.guard(() =>
       this.queue.exclusive(async () => {
+        // A snapshot file still being written would race recovery (which deletes temporary
+        // files) and then install itself into the new log: finish it first.
+        if (this.log !== null) await this.snapshots.finishPlannedUnderLock();
         await this.log?.close();
         this.log = null;
         const rec = await this.hardStateWriter.exclusive(() => recoverDataDir(this.dir, this.logger));
@@ -116,17 +130,33 @@ class DataDirLogStore implements FileLogStore {
   }
 
   truncateFrom(index: number): Promise<void> {
-    return this.guard(() => this.queue.exclusive(() => this.loaded().truncateFrom(index)));
+    return this.guard(() =>
+      this.queue.exclusive(async () => {
+        const log = this.loaded();
+        // Entries a snapshot being written covers are as immutable as those of a stored one.
+        const floor = this.snapshots.floor(log);
+        if (Number.isSafeInteger(index) && index <= floor) {
+          throw new StorageMisuseError(`truncateFrom(${index}): entries up to ${floor} are in a snapshot and cannot be dropped`);
+        }
+        await log.truncateFrom(index);
+      }),
+    );
   }
 
   saveSnapshot(meta: SnapshotMeta, data: string): Promise<void> {
-    return this.guard(() => this.queue.exclusive(() => this.writeSnapshotAndCompact(meta, data)));
+    return this.guard(() => this.snapshots.save(meta, data));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue.idle();
+    // A snapshot being written holds no place in the queue until it installs, and one whose call
+    // is still queued is planned (and starts writing) only when the queue reaches it: wait until
+    // neither has anything left.
+    do {
+      await this.snapshots.idle();
+      await this.queue.idle();
+    } while (this.snapshots.busy);
     await this.hardStateWriter.idle();
     await this.log?.close();
     this.log = null;
@@ -168,37 +198,5 @@ class DataDirLogStore implements FileLogStore {
       // A metrics hook must not be mistaken for a failed write, which would fail the store.
       this.logger.warn({ err: String(err) }, 'onFsync hook threw');
     }
-  }
-
-  private async writeSnapshotAndCompact(meta: SnapshotMeta, data: string): Promise<void> {
-    const log = this.loaded();
-    if (!Number.isSafeInteger(meta.index) || meta.index < 1 || !Number.isSafeInteger(meta.term) || meta.term < 0) {
-      throw new StorageMisuseError(`bad snapshot meta ${JSON.stringify(meta)}`);
-    }
-    if (meta.index < log.snapshotIndex) {
-      throw new StorageMisuseError(`snapshot at ${meta.index} is older than the stored one at ${log.snapshotIndex}`);
-    }
-    if (meta.index === log.snapshotIndex) {
-      // Replicas apply deterministically, so a second snapshot at the same index holds the same state.
-      this.logger.debug({ index: meta.index }, 'snapshot at this index already stored; nothing to do');
-      return;
-    }
-    // Raft's rule: entries after the snapshot survive only if the log agrees with it at its
-    // index (same term there); otherwise the snapshot replaces the whole log.
-    let chainHash: Buffer | null = null;
-    if (log.holds(meta.index)) {
-      const at = await log.readEntry(meta.index);
-      if (at.entry.term === meta.term) chainHash = at.hash;
-    }
-    const replace = chainHash === null;
-    chainHash ??= snapshotContentHash(meta, data);
-    const name = await writeSnapshot(this.dir, { meta, data, chainHash });
-    const deletedSegments = await log.compact(meta.index, replace, chainHash);
-    const staleSnapshots = snapshotFilesNewestFirst(await readdir(this.dir))
-      .slice(SNAPSHOTS_KEPT)
-      .map((s) => s.name);
-    await removeFiles(this.dir, staleSnapshots);
-    if (staleSnapshots.length > 0) await fsyncDir(this.dir);
-    this.logger.info({ snapshot: name, index: meta.index, term: meta.term, replacedLog: replace, deletedSegments, deletedSnapshots: staleSnapshots }, 'snapshot stored');
   }
 }

@@ -7,7 +7,7 @@ import type { ActorEnv, ActorEvent, NodeActor } from '../../actors/actor.ts';
 import type { Clock, LogStore, RecoveredLog } from '../../actors/ports.ts';
 import { LeaderElectionActor } from '../../actors/leader-election.actor.ts';
 import { LogReplicationActor } from '../../actors/log-replication.actor.ts';
-import { DEFAULT_CONFIG } from '../../machines/config.ts';
+import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
 import type { ActorId, HardState, LogEntry, PeerMessage } from '../../machines/types.ts';
 import { createPrng } from '../harness/prng.ts';
 import { settle } from '../harness/scheduler.ts';
@@ -318,6 +318,34 @@ test('the leader keeps stepping proposals while earlier writes are in flight, an
   r.held[0]!.release();
   await settle();
   assert.equal(answered, ['one', 'two']);
+});
+
+test('writing this node\'s own snapshot holds no acknowledgement back', async () => {
+  const r = rig();
+  // Snapshot as soon as more than one entry is applied; the ledger hands over what it applied.
+  (r.env as { config: Config }).config = { ...DEFAULT_CONFIG, raft: { ...DEFAULT_CONFIG.raft, snapshotEntriesThreshold: 1 } };
+  r.actors.set('ledger', { api: { snapshotData: () => ({ appliedIndex: 3, data: 'ledger at 3' }) } } as unknown as NodeActor);
+  const lr = await boot(r);
+  const entry = (index: number): LogEntry => ({ index, term: 1, kind: 'noop', hlc: `00000000000000${index}.000000`, data: '' });
+  r.deliver('b', { type: 'peer.appendEntries', term: 1, prevIndex: 0, prevTerm: 0, entries: [entry(1), entry(2), entry(3)], commit: 3 });
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['append 1,2,3', 'snapshot 3'], 'the compaction is written after the entries it covers');
+  r.held.shift()!.release();
+  await settle();
+  r.deliver('b', { type: 'peer.appendEntries', term: 1, prevIndex: 3, prevTerm: 1, entries: [entry(4)], commit: 3 });
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['snapshot 3', 'append 4']);
+  r.held.pop()!.release();
+  await settle();
+  const acks = r.sent.filter((s) => s.message.type === 'peer.appendEntriesReply').map((s) => (s.message as { index: number }).index);
+  assert.equal(acks, [3, 4], 'entry 4 is acknowledged while the snapshot file is still being written');
+  const stopping = lr.stop();
+  let stopped = false;
+  void stopping.then(() => (stopped = true));
+  await settle();
+  assert.is(stopped, false, 'stop waits for the snapshot being written');
+  r.held.shift()!.release();
+  await stopping;
 });
 
 test.run();
