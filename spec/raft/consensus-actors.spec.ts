@@ -337,7 +337,7 @@ test('writing this node\'s own snapshot holds no acknowledgement back', async ()
   assert.equal(r.held.map((h) => h.what), ['snapshot 3', 'append 4']);
   r.held.pop()!.release();
   await settle();
-  const acks = r.sent.filter((s) => s.message.type === 'peer.appendEntriesReply').map((s) => (s.message as { index: number }).index);
+  const acks = r.sent.filter((s) => s.message.type === 'peer.appendEntriesReply').map((s) => (s.message as unknown as { index: number }).index);
   assert.equal(acks, [3, 4], 'entry 4 is acknowledged while the snapshot file is still being written');
   const stopping = lr.stop();
   let stopped = false;
