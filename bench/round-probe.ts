@@ -2,22 +2,11 @@
 // payments to the leader in a closed loop, then prints each node's own latency histograms
 // (fsync, commit, payment) and event-loop lag. A diagnostic for docs/performance.md, not a benchmark.
 // Usage: node --import tsx bench/round-probe.ts [concurrency] [seconds]
-import { Agent, request } from 'node:http';
+import { leanHttpClient } from './load/lean-http-client.ts';
 import { ProcessCluster, waitFor } from '../spec/support/process-cluster.ts';
 
 const concurrency = Number(process.argv[2] ?? 64);
 const seconds = Number(process.argv[3] ?? 5);
-
-function post(agent: Agent, port: number, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/payment', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const cluster = await ProcessCluster.create({ size: 3, overrides: { log: { level: 'warn' } } });
 try {
@@ -26,8 +15,9 @@ try {
     const s = await cluster.json<{ leader?: string | null; node_id?: string }>('node1', '/status').catch(() => null);
     return s?.body.leader ?? undefined;
   }, 15000, 'a leader');
-  const port = cluster.node(leader).apiPort;
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = `http://127.0.0.1:${cluster.node(leader).apiPort}/payment`;
+  // The benchmark's own load client, so the probe leaves the nodes as much CPU as the benchmark does.
+  const client = leanHttpClient(concurrency, 10_000);
   let ok = 0;
   let other = 0;
   const until = Date.now() + seconds * 1000;
@@ -35,12 +25,12 @@ try {
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (Date.now() < until) {
       const n = ++seq;
-      const status = await post(agent, port, JSON.stringify({ sender: `a${n % 1000}`, receiver: `b${n % 997}`, amount: '1.00' }));
+      const { status } = await client.post(url, JSON.stringify({ sender: `a${n % 1000}`, receiver: `b${n % 997}`, amount: '1.00' }));
       if (status >= 200 && status < 300) ok++;
       else other++;
     }
   }));
-  agent.destroy();
+  client.close();
   console.log(`leader ${leader}: ${(ok / seconds).toFixed(0)} payments/s at concurrency ${concurrency} (${other} not ok)`);
   for (const n of cluster.nodes) {
     const m = await cluster.json<{ histograms: Record<string, Record<string, number | null>>; gauges: Record<string, number | null> }>(n.id, '/metrics?format=json');
