@@ -12,6 +12,7 @@ import type { Config } from '../../machines/config.ts';
 import type { NodeId } from '../../machines/types.ts';
 import { AUTH_HEADER, NonceCache, readClaim, signAcceptance, verifyHandshake, type AuthRejectReason } from './auth.ts';
 import type { CountFn } from './counters.ts';
+import { PEER_SOCKET_OPTIONS } from './socket-options.ts';
 
 export type RefusalReason = AuthRejectReason | 'wrong-direction' | 'closing';
 
@@ -45,6 +46,7 @@ export class Acceptor {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: opts.link.messageBytesMax,
+      ...PEER_SOCKET_OPTIONS,
     });
     this.wss.on('headers', (headers, req) => {
       const proof = this.acceptProofs.get(req);

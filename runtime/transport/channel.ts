@@ -19,7 +19,7 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../actors/ports.ts';
 import type { NodeId, PeerMessage } from '../../machines/types.ts';
-import { assembleFrame, decodeFrame, frameOverheadBytes, isPeerMessage, type FrameDropReason } from './frame.ts';
+import { assembleFrame, decodeFrame, encodeMessage, frameOverheadBytes, isPeerMessage, type EncodedMessage, type FrameDropReason } from './frame.ts';
 import type { CountFn } from './counters.ts';
 
 const OPEN = 1;
@@ -47,8 +47,8 @@ export type SendDropReason = 'send-buffer-full' | 'oversize' | 'unencodable' | '
 export class PeerChannel {
   private readonly socket: WebSocket;
   private readonly overhead: number;
-  private queue: string[] = [];
-  /** Encoded size of the queued messages, a comma each, measured once in send(). */
+  private queue: EncodedMessage[] = [];
+  /** Encoded size of the queued messages (lifted strings and a comma each), measured once in send(). */
   private queuedBytes = 0;
   private microtaskQueued = false;
   /** Set once a frame was written this turn: later sends of the turn wait for it to fire. */
@@ -101,16 +101,15 @@ export class PeerChannel {
       this.opts.logger.error({ peer: this.opts.peer, type: String((message as { type?: unknown }).type).slice(0, 80) }, 'not a peer.* message: dropped');
       return this.drop('schema');
     }
-    let text: string | undefined;
+    let encoded: EncodedMessage;
     try {
-      text = JSON.stringify(message) as string | undefined;
-      if (typeof text !== 'string') throw new TypeError('JSON.stringify produced nothing');
+      encoded = encodeMessage(message);
     } catch (err) {
       // A message that cannot be encoded (a bigint, a cycle) is a caller bug: say so loudly.
       this.opts.logger.error({ peer: this.opts.peer, type: message.type, err: String(err) }, 'peer message not encodable');
       return this.drop('unencodable');
     }
-    const bytes = Buffer.byteLength(text) + 1;
+    const bytes = encoded.bytes;
     if (bytes + this.overhead > this.opts.messageBytesMax) {
       this.opts.logger.warn({ peer: this.opts.peer, type: message.type, bytes }, 'peer message larger than messageBytesMax: dropped');
       return this.drop('oversize');
@@ -128,7 +127,7 @@ export class PeerChannel {
     this.saturated = false;
     // A frame never outgrows the peer's maxPayload: what is queued leaves first if this would not fit.
     if (this.queuedBytes > 0 && this.overhead + this.queuedBytes + bytes > this.opts.messageBytesMax) this.writeQueued();
-    this.queue.push(text);
+    this.queue.push(encoded);
     this.queuedBytes += bytes;
     if (this.queuedBytes + this.overhead >= this.writeNowBytes) this.writeQueued();
     else if (this.turnTimer === null && !this.microtaskQueued) {
@@ -191,9 +190,10 @@ export class PeerChannel {
   }
 
   private receive(data: unknown, isBinary: boolean): void {
-    if (isBinary) return this.dropIncoming('binary', 'binary frame');
+    // Text frames are the previous wire format (or garbage): every node of a cluster runs one version.
+    if (!isBinary) return this.dropIncoming('text', 'text frame (not the binary peer format)');
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data as Buffer[]) : Buffer.from(data as ArrayBuffer);
-    const decoded = decodeFrame(buf.toString('utf8'), this.opts.peer, this.opts.messageBytesMax, buf.length);
+    const decoded = decodeFrame(buf, this.opts.peer, this.opts.messageBytesMax);
     if (!decoded.ok) return this.dropIncoming(decoded.reason, decoded.detail);
     this.opts.deliver(decoded.msgs);
   }
@@ -210,7 +210,7 @@ export class PeerChannel {
       return;
     }
     if (err.code?.startsWith('WS_ERR_')) {
-      // A WebSocket protocol violation (bad UTF-8, bad opcode, ...): ws closes the link.
+      // A WebSocket protocol violation (bad opcode, unmasked client frame, ...): ws closes the link.
       this.dropIncoming('protocol', `${err.code}; closing link`);
       return;
     }

@@ -12,8 +12,20 @@ import type { NodeId } from '../../machines/types.ts';
 import { AUTH_HEADER, handshakeHeaders, newNonce, verifyAcceptance } from './auth.ts';
 import type { CountFn } from './counters.ts';
 import { linkMachine } from './link.machine.ts';
+import { PEER_SOCKET_OPTIONS } from './socket-options.ts';
 
 export const PEER_PATH = '/syncpay/peer';
+
+/**
+ * An all-zero masking key, with which ws skips masking our frames (and the acceptor's ws skips
+ * unmasking them). RFC 6455 masks client frames so that script in a browser cannot make bytes of
+ * its choosing appear on the wire and poison a caching proxy in between. A peer link has no browser
+ * and no script on either end: both ends are our nodes, and the link is mutually authenticated
+ * with the cluster secret before a frame flows (auth.ts), so the mask only costs CPU on both sides.
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
 
 export interface DiallerOptions {
   readonly self: NodeId;
@@ -88,6 +100,8 @@ export class Dialler {
         maxPayload: link.messageBytesMax,
         handshakeTimeout: link.handshakeTimeoutMs,
         followRedirects: false,
+        ...PEER_SOCKET_OPTIONS,
+        generateMask: zeroMask,
       });
     } catch (err) {
       this.failed(`cannot dial ${url}: ${String(err)}`);

@@ -9,14 +9,15 @@ import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import type { PeerMessage } from '../../../machines/types.ts';
 import { PeerChannel, type ChannelOptions } from '../../../runtime/transport/channel.ts';
-import { decodeFrame } from '../../../runtime/transport/frame.ts';
+import { assembleFrame, decodeFrame, encodeMessage } from '../../../runtime/transport/frame.ts';
+import { createPrng } from '../../../machines/prng.ts';
 import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
 
 class FakeSocket extends EventEmitter {
   readyState = 1;
   bufferedAmount = 0;
-  readonly frames: string[] = [];
-  send(data: string, _cb?: (err?: Error) => void): void {
+  readonly frames: Buffer[] = [];
+  send(data: Buffer, _cb?: (err?: Error) => void): void {
     this.frames.push(data);
   }
   ping(): void {}
@@ -38,6 +39,8 @@ interface Rig {
   readonly channel: PeerChannel;
   readonly drops: string[];
   readonly lines: CapturedLine[];
+  /** What the channel delivered from incoming frames, frame by frame. */
+  readonly delivered: PeerMessage[][];
   /** The messages of every frame written so far, frame by frame. */
   frames(): PeerMessage[][];
 }
@@ -48,6 +51,7 @@ function rig(limits: Partial<Pick<ChannelOptions, 'messageBytesMax' | 'sendBuffe
   const socket = new FakeSocket();
   const drops: string[] = [];
   const lines: CapturedLine[] = [];
+  const delivered: PeerMessage[][] = [];
   const messageBytesMax = limits.messageBytesMax ?? BIG;
   const channel = new PeerChannel({
     self: 'node1',
@@ -59,17 +63,18 @@ function rig(limits: Partial<Pick<ChannelOptions, 'messageBytesMax' | 'sendBuffe
     pingIntervalMs: 60_000,
     logger: captureLogger(lines, { node: 'node1' }),
     count: (_name, labels) => drops.push(labels['reason'] ?? '?'),
-    deliver: () => {},
+    deliver: (msgs) => delivered.push([...msgs]),
     closed: () => {},
   });
   const frames = () =>
     socket.frames.map((f) => {
-      assert.ok(Buffer.byteLength(f) <= messageBytesMax, `frame of ${Buffer.byteLength(f)} bytes exceeds ${messageBytesMax}`);
+      assert.ok(Buffer.isBuffer(f), 'frames are binary');
+      assert.ok(f.length <= messageBytesMax, `frame of ${f.length} bytes exceeds ${messageBytesMax}`);
       const decoded = decodeFrame(f, 'node1', messageBytesMax);
       if (!decoded.ok) throw new Error(`bad frame: ${decoded.reason} ${decoded.detail}`);
       return decoded.msgs;
     });
-  return { socket, channel, drops, lines, frames };
+  return { socket, channel, drops, lines, delivered, frames };
 }
 
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -101,10 +106,12 @@ test('later bursts of the same turn share one frame, written at the end of the t
 test('sends from separate callbacks of one event-loop phase take two frames, not one each', async () => {
   const { channel, frames } = rig();
   await new Promise<void>((resolve) => {
-    // Timers due together run in one timers phase, with microtasks drained between them: the
-    // shape of many client requests or fsync completions handled in one turn.
-    for (let i = 0; i < 5; i++) setTimeout(() => channel.send(msg(i)), 0);
-    setTimeout(() => setImmediate(resolve), 0);
+    // Immediates queued together run in one check phase, with microtasks drained between them: the
+    // shape of many client requests or fsync completions handled in one turn. (Timers of 0 ms were
+    // used before, but on a loaded machine their creation can straddle a millisecond, splitting
+    // them over two turns: 2 failures in 20 runs at load 4.)
+    for (let i = 0; i < 5; i++) setImmediate(() => channel.send(msg(i)));
+    setImmediate(() => setImmediate(resolve));
   });
   await endOfTurn();
   assert.equal(ids(frames()), [[0], [1, 2, 3, 4]]);
@@ -176,6 +183,64 @@ test('messages queued when the socket closes are never written', async () => {
   await endOfTurn();
   assert.is(socket.frames.length, 0);
   assert.is(channel.send(msg(2)), false, 'a closed link refuses sends');
+});
+
+const entry = (index: number, data: string) => ({ index, term: 1, kind: 'command', hlc: '000001764000000.000001', data });
+const append = (i: number, data: string[]): PeerMessage => ({
+  type: 'peer.appendEntries', i, term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: data.map((d, k) => entry(k + 1, d)),
+});
+
+test("entries' data counts toward the frame limit: frames stay within messageBytesMax, all delivered exactly", async () => {
+  const seed = Number(process.env['SEED'] ?? Date.now() % 1_000_000);
+  console.log(`  channel frame-size seed=${seed}`);
+  const prng = createPrng(seed);
+  const random = () => prng.next();
+  const { channel, frames, drops } = rig({ messageBytesMax: 4000, coalesceBytesMax: 1_000_000 });
+  const sent: PeerMessage[] = [];
+  for (let i = 0; i < 60; i++) {
+    // Data of 0-1,500 characters, a third of them two bytes long in UTF-8.
+    const data = Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
+      Array.from({ length: Math.floor(random() * 500) }, () => (random() < 0.33 ? 'é' : '"')).join(''),
+    );
+    const m = append(i, data);
+    if (channel.send(m)) sent.push(m);
+  }
+  await endOfTurn();
+  assert.ok(sent.length >= 50, `${sent.length} accepted, drops: ${drops.join(',')}`);
+  const got = frames();
+  assert.ok(got.length > 5, `${got.length} frames`);
+  assert.equal(got.flat(), sent);
+});
+
+test('a message whose entry data alone breaks messageBytesMax is refused as oversize', () => {
+  const { channel, socket, drops } = rig({ messageBytesMax: 2000 });
+  assert.is(channel.send(append(0, ['x'.repeat(1000), 'é'.repeat(500)])), false);
+  assert.equal(drops, ['oversize']);
+  assert.ok(channel.send(append(1, ['x'.repeat(1000), 'é'.repeat(250)])), 'a smaller one passes');
+  assert.is(socket.frames.length, 0);
+});
+
+test('incoming binary frames are delivered exactly, even when ws hands them over in fragments', () => {
+  const { socket, delivered, drops } = rig();
+  const msgs = [append(0, ['{"a":"b"}', 'é💸']), msg(1)];
+  const frame = assembleFrame('node2', msgs.map(encodeMessage));
+  socket.emit('message', frame, true);
+  socket.emit('message', [frame.subarray(0, 10), frame.subarray(10)], true);
+  assert.equal(delivered, [msgs, msgs]);
+  assert.equal(drops, []);
+});
+
+test('text frames (the old format) and bad or spoofed binary frames are dropped and counted, not delivered', () => {
+  const { socket, delivered, drops, lines } = rig();
+  socket.emit('message', Buffer.from(JSON.stringify({ from: 'node2', msgs: [msg(0)] })), false);
+  socket.emit('message', Buffer.from([1, 2, 3]), true);
+  socket.emit('message', assembleFrame('node3', [encodeMessage(msg(1))]), true);
+  const good = assembleFrame('node2', [encodeMessage(msg(2))]);
+  socket.emit('message', good.subarray(0, good.length - 1), true);
+  socket.emit('message', good, true);
+  assert.equal(drops, ['text', 'malformed', 'spoofed', 'malformed']);
+  assert.equal(delivered, [[msg(2)]]);
+  assert.is(lines.filter((l) => l.msg === 'peer frame dropped').length, 4);
 });
 
 test.run();

@@ -3,11 +3,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULT_CONFIG, type Config, type NodeAddress } from '../../../machines/config.ts';
+import { encodeCommand } from '../../../machines/ledger/codec.ts';
 import type { NodeId, PeerMessage } from '../../../machines/types.ts';
 import { AUTH_HEADER, handshakeHeaders, newNonce, signAcceptance } from '../../../runtime/transport/auth.ts';
 import { PEER_PATH } from '../../../runtime/transport/dialler.ts';
+import { assembleFrame, decodeFrame, encodeMessage } from '../../../runtime/transport/frame.ts';
 import { createPeerTransport, type PeerTransport } from '../../../runtime/transport/peer-transport.ts';
 import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
 
@@ -86,6 +89,11 @@ function rawPeer(port: number, from: NodeId, to: NodeId): Promise<WebSocket> {
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
+}
+
+/** A frame as a real node would write it. */
+function wire(from: NodeId, msgs: PeerMessage[]): Buffer {
+  return assembleFrame(from, msgs.map(encodeMessage));
 }
 
 function closed(ws: WebSocket): Promise<number> {
@@ -220,8 +228,8 @@ test('spoofed `from` is dropped and counted; the link stays up and later frames 
   const atB = inbox(b);
   await b.listen();
   const ws = await rawPeer(b.boundPort() ?? 0, 'node1', 'node2');
-  ws.send(JSON.stringify({ from: 'node3', msgs: [{ type: 'peer.vote', granted: true }] }));
-  ws.send(JSON.stringify({ from: 'node1', msgs: [{ type: 'peer.real' }] }));
+  ws.send(wire('node3', [{ type: 'peer.vote', granted: true }]));
+  ws.send(wire('node1', [{ type: 'peer.real' }]));
   await waitFor('good frame', () => atB.length === 1);
   assert.equal(atB, [['node1', { type: 'peer.real' }]]);
   assert.is(countOf('node2', 'framesDropped', { reason: 'spoofed', peer: 'node1', direction: 'in' }), 1);
@@ -229,20 +237,28 @@ test('spoofed `from` is dropped and counted; the link stays up and later frames 
   ws.terminate();
 });
 
-test('malformed JSON, bad schema and binary frames are dropped and counted, never thrown', async () => {
+test('malformed, bad-schema and old-format text frames are dropped and counted, never thrown', async () => {
   const b = make('node2', [addr('node1', 0), addr('node2', 0)]);
   const atB = inbox(b);
   await b.listen();
   const ws = await rawPeer(b.boundPort() ?? 0, 'node1', 'node2');
-  ws.send('{"from":"node1","msgs":[{"type":"peer.x"');
-  ws.send(JSON.stringify({ from: 'node1', msgs: [{ type: 'client.payment' }] }));
-  ws.send(Buffer.from([1, 2, 3]), { binary: true });
-  ws.send(JSON.stringify({ from: 'node1', msgs: [{ type: 'peer.after' }] }));
+  const good = wire('node1', [{ type: 'peer.appendEntries', entries: [{ index: 1, data: '{"x":1}' }] }]);
+  ws.send(good.subarray(0, good.length - 2));
+  const notPeer = Buffer.from(JSON.stringify({ from: 'node1', msgs: [{ type: 'client.payment' }] }));
+  const header = Buffer.from([0x53, 0x50, 0x57, 0x01, 0, 0, 0, 0]);
+  header.writeUInt32BE(notPeer.length, 4);
+  ws.send(Buffer.concat([header, notPeer]));
+  ws.send(Buffer.from([1, 2, 3]));
+  // The previous wire format, and a text frame that is not even UTF-8 (ws no longer checks it).
+  ws.send(JSON.stringify({ from: 'node1', msgs: [{ type: 'peer.old' }] }));
+  ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+  ws.send(wire('node1', [{ type: 'peer.after' }]));
   await waitFor('good frame', () => atB.length === 1);
   assert.equal(atB, [['node1', { type: 'peer.after' }]]);
-  assert.is(countOf('node2', 'framesDropped', { reason: 'malformed' }), 1);
+  assert.is(countOf('node2', 'framesDropped', { reason: 'malformed' }), 2);
   assert.is(countOf('node2', 'framesDropped', { reason: 'schema' }), 1);
-  assert.is(countOf('node2', 'framesDropped', { reason: 'binary' }), 1);
+  assert.is(countOf('node2', 'framesDropped', { reason: 'text' }), 2);
+  assert.equal(b.connectedPeers(), ['node1'], 'the link survives');
   ws.terminate();
 });
 
@@ -251,7 +267,7 @@ test('an oversized frame closes the link with 1009, is counted, and the dialler 
   await b.listen();
   const ws = await rawPeer(b.boundPort() ?? 0, 'node1', 'node2');
   const code = closed(ws);
-  ws.send(JSON.stringify({ from: 'node1', msgs: [{ type: 'peer.big', pad: 'x'.repeat(LINK.messageBytesMax) }] }));
+  ws.send(wire('node1', [{ type: 'peer.big', pad: 'x'.repeat(LINK.messageBytesMax) }]));
   assert.is(await code, 1009);
   await waitFor('counted', () => countOf('node2', 'framesDropped', { reason: 'oversize', direction: 'in' }) === 1);
   await waitFor('link down', () => b.connectedPeers().length === 0);
@@ -355,10 +371,10 @@ test('a peer that dials in again replaces its old link (down, then up), keeping 
   await firstClosed;
   assert.equal(changes, [true, false, true]);
   assert.equal(b.connectedPeers(), ['node1']);
-  const got = new Promise<string>((resolve) => second.once('message', (d) => resolve(String(d))));
+  const got = new Promise<Buffer>((resolve) => second.once('message', (d) => resolve(d as Buffer)));
   assert.ok(b.send('node1', { type: 'peer.hello' }));
-  assert.equal(JSON.parse(await got), { from: 'node2', msgs: [{ type: 'peer.hello' }] });
-  second.send(JSON.stringify({ from: 'node1', msgs: [{ type: 'peer.reply' }] }));
+  assert.equal(decodeFrame(await got, 'node2', LINK.messageBytesMax), { ok: true, msgs: [{ type: 'peer.hello' }] });
+  second.send(wire('node1', [{ type: 'peer.reply' }]));
   await waitFor('reply', () => atB.length === 1);
   second.terminate();
 });
@@ -381,13 +397,14 @@ test('close() is bounded: a peer that never completes the close is terminated', 
   assert.equal(b.connectedPeers(), []);
 });
 
-test('a WebSocket protocol violation (invalid UTF-8 text) closes the link and is counted', async () => {
+test('a WebSocket protocol violation (RSV1 set without an extension) closes the link and is counted', async () => {
   const b = make('node2', [addr('node1', 0), addr('node2', 0)]);
   await b.listen();
   const ws = await rawPeer(b.boundPort() ?? 0, 'node1', 'node2');
   const code = closed(ws);
-  ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
-  assert.is(await code, 1007);
+  // Written under ws's feet: FIN + RSV1 + binary, masked, empty payload, all-zero key.
+  (ws as unknown as { _socket: Socket })._socket.write(Buffer.from([0xc2, 0x80, 0, 0, 0, 0]));
+  assert.is(await code, 1002);
   await waitFor('counted', () => countOf('node2', 'framesDropped', { reason: 'protocol', peer: 'node1', direction: 'in' }) === 1);
 });
 
@@ -407,6 +424,95 @@ test('close() during listen() leaves nothing bound or dialling', async () => {
     probe.listen(port, HOST, resolve);
   });
   await new Promise((r) => probe.close(r));
+});
+
+test('the dialler writes binary frames with an all-zero masking key, so nothing is masked', async () => {
+  // A fake node2 that authenticates properly and records the raw bytes node1 writes to it.
+  const server = createServer();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  wss.on('headers', (headers, req) => {
+    const nonce = String(req.headers[AUTH_HEADER.nonce]);
+    headers.push(`${AUTH_HEADER.accept}: ${signAcceptance(SECRET, 'node2', 'node1', nonce)}`);
+  });
+  const raw: Buffer[] = [];
+  const received: Buffer[] = [];
+  const sockets: WebSocket[] = [];
+  server.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.push(ws);
+      socket.on('data', (chunk: Buffer) => raw.push(chunk));
+      ws.on('message', (d) => received.push(d as Buffer));
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const a = make('node1', [addr('node1', 0), addr('node2', port)]);
+    await a.listen();
+    await waitFor('link up', () => a.connectedPeers().length === 1);
+    const message: PeerMessage = { type: 'peer.appendEntries', term: 1, entries: [{ index: 1, data: '{"k":"v"}' }] };
+    assert.ok(a.send('node2', message));
+    await waitFor('frame received', () => received.length === 1);
+    assert.equal(decodeFrame(received[0] as Buffer, 'node1', LINK.messageBytesMax), { ok: true, msgs: [message] });
+    // Walk the client-to-server frames on the wire (pings included): each is masked with key 0.
+    const bytes = Buffer.concat(raw);
+    let at = 0;
+    let dataFrames = 0;
+    while (at + 2 <= bytes.length) {
+      const opcode = (bytes[at] ?? 0) & 0x0f;
+      const second = bytes[at + 1] ?? 0;
+      assert.ok(second & 0x80, 'client frames carry the mask bit');
+      let length = second & 0x7f;
+      let keyAt = at + 2;
+      if (length === 126) {
+        length = bytes.readUInt16BE(at + 2);
+        keyAt += 2;
+      }
+      assert.ok(length < 127, 'small frames only in this test');
+      assert.equal([...bytes.subarray(keyAt, keyAt + 4)], [0, 0, 0, 0], 'all-zero masking key');
+      const payload = bytes.subarray(keyAt + 4, keyAt + 4 + length);
+      if (opcode === 0x2) {
+        dataFrames++;
+        assert.equal([...payload.subarray(0, 4)], [0x53, 0x50, 0x57, 0x01], 'the payload is on the wire as is');
+        assert.ok(payload.includes('{"k":"v"}'), 'entry data travels raw');
+      } else {
+        assert.ok(opcode >= 0x8, `only control frames besides binary ones (opcode ${opcode})`);
+      }
+      at = keyAt + 4 + length;
+    }
+    assert.is(dataFrames, 1);
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await Promise.all(open.splice(0).map((t) => t.close()));
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('a 1,000-transfer ledger command crosses a real link intact, as do many small ones', async () => {
+  const { a, b } = await pair({ ...LINK, messageBytesMax: 1024 * 1024, sendBufferBytesMax: 4 * 1024 * 1024 });
+  const atB = inbox(b);
+  const flags = { linked: false, pending: false, post: false, void: false };
+  const command = (n: number, first: number) =>
+    encodeCommand({
+      type: 'transfer.create',
+      transfers: Array.from({ length: n }, (_, k) => ({
+        id: `t-${first + k}`, debitAccountId: 'a-ü', creditAccountId: 'b-💸', amount: BigInt(first + k + 1), currency: 'EUR',
+        flags, pendingId: null, timeoutMs: 0, reference: k % 2 === 0 ? `ref "${k}"` : null,
+      })),
+      idempotency: null,
+      via: 'node1',
+    });
+  const entries = (datas: string[], first: number) => datas.map((data, k) => ({ index: first + k, term: 2, kind: 'command', hlc: '000001764000000.000001', data }));
+  const sent: PeerMessage[] = [
+    { type: 'peer.appendEntries', term: 2, prevIndex: 0, prevTerm: 0, entries: entries([command(1000, 0)], 1), commit: 0 },
+    { type: 'peer.appendEntries', term: 2, prevIndex: 1, prevTerm: 2, entries: entries(Array.from({ length: 11 }, (_, i) => command(1, i)), 2), commit: 1 },
+    { type: 'peer.heartbeat', term: 2, commit: 12, ctx: 0 },
+  ];
+  for (const m of sent) assert.ok(a.send('node2', m));
+  await waitFor('all delivered', () => atB.length === sent.length);
+  assert.equal(atB, sent.map((m) => ['node1', m]));
+  assert.is(countOf('node2', 'framesDropped'), 0);
 });
 
 test('the secret never appears in any captured log line', () => {
