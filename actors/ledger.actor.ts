@@ -69,6 +69,9 @@ export const nodeSha256: Sha256Provider = {
       update: (text) => {
         h.update(text);
       },
+      updateBytes: (bytes) => {
+        h.update(bytes);
+      },
       peekHex: () => h.copy().digest('hex'),
     };
   },
@@ -93,6 +96,19 @@ export interface LedgerActorOptions {
   readonly snapshotCharsMax?: number;
 }
 
+/**
+ * The transfer index's seed: anything a client cannot predict will do (it only spreads ids over
+ * slots). Taken from the monotonic clock's sub-millisecond digits rather than the Random port, so
+ * the simulator's random streams, and with them every recorded seed's run, stay as they were; in
+ * the simulator the clock is simulated, so runs stay reproducible.
+ */
+function indexSeed(env: ActorEnv): number {
+  const { clock } = env.ports;
+  let seed = Math.floor((clock.monotonicNow() % 1_000_000) * 1000) ^ Math.floor(clock.now() % 2_147_483_647);
+  for (let i = 0; i < env.nodeId.length; i++) seed = Math.imul(seed ^ env.nodeId.charCodeAt(i), 0x01000193);
+  return seed | 0;
+}
+
 /** New or changed records left unhashed before the hasher folds them in without being asked. */
 const CHANGED_RECORDS_FOLD = 50_000;
 
@@ -107,7 +123,9 @@ class LedgerActorImpl implements LedgerActor {
   readonly id = 'ledger' as const;
   readonly machine = ledgerMachine;
   readonly api: LedgerActorApi;
-  private ledger: LedgerState = createLedgerState();
+  private ledger: LedgerState;
+  /** Places ids in the transfer index (see transfer-index.ts and indexSeed below). */
+  private readonly indexSeed: number;
   private readonly rules: LedgerRules;
   private readonly outcomes: OutcomeRing;
   private applied = 0;
@@ -135,6 +153,8 @@ class LedgerActorImpl implements LedgerActor {
   private observerError: { error: unknown } | null = null;
 
   constructor(private readonly env: ActorEnv, private readonly options: LedgerActorOptions) {
+    this.indexSeed = indexSeed(env);
+    this.ledger = createLedgerState(this.indexSeed);
     this.rules = rulesFromConfig(env.config.ledger);
     this.arm = env.ports.clock.setTimeout.bind(env.ports.clock);
     this.outcomes = new OutcomeRing(Math.max(1, env.config.ledger.recentOutcomesMax));
@@ -329,7 +349,7 @@ class LedgerActorImpl implements LedgerActor {
     }
     // The hasher checks the restored state against the snapshot's hash and then follows it; the
     // writer keeps the snapshot's transfer rows for the next snapshot.
-    this.ledger = deserializeLedger(data, this.hasher, this.snapshots);
+    this.ledger = deserializeLedger(data, this.hasher, this.snapshots, this.indexSeed);
     this.applied = index;
     this.outcomes.clear();
     this.hashMemo = null;

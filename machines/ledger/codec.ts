@@ -5,6 +5,7 @@
 // with a result code, identically on every replica.
 import { assert } from '../assert.ts';
 import { accountBits, accountFlags, transferBits, transferFlags } from './flags.ts';
+import { amountOf } from './shared-amounts.ts';
 import type { AccountInput, IdempotencyEnvelope, LedgerCommand, TransferInput } from './types.ts';
 
 export function encodeCommand(command: LedgerCommand): string {
@@ -104,7 +105,7 @@ function optionalAmount(v: unknown): bigint | null {
   }
   // Up to 15 digits the value is exact as a double, and BigInt(number) skips parsing text again.
   if (n > 15) return BigInt(v);
-  return from === 1 ? -BigInt(small) : BigInt(small);
+  return from === 1 ? -BigInt(small) : amountOf(small);
 }
 
 function optionalString(v: unknown): string | null {

@@ -5,6 +5,8 @@
 /** A SHA-256 that stays open: text can be appended after the digest was read. */
 export interface RunningSha256 {
   update(text: string): void;
+  /** Appends bytes as they are (read before the call returns: the caller may reuse the array). */
+  updateBytes(bytes: Uint8Array): void;
   /** Hex digest of all text appended so far; the hash stays open for more. */
   peekHex(): string;
 }

@@ -5,7 +5,8 @@
 //   are append-only, so a new one costs a few dozen bytes of SHA-256 and no per-record digest or
 //   memory; chunks can be fed in any split, so how often someone asks does not change the result.
 //   The entry stamp (HLC and ledger time), shared by all transfers of an entry, is streamed as a
-//   line of its own whenever it changes from the previous transfer's.
+//   line of its own whenever it changes from the previous transfer's. The lines are defined as
+//   text below and streamed as that text's UTF-8 bytes, written directly (hash-lines.ts).
 // - pending statuses (the only mutable part of a transfer): a multiset sum of SHA-256(seq, status)
 //   over the transfers that have one (eight 32-bit lanes, mod 2^32): order-independent, and a
 //   change subtracts the old status and adds the new one.
@@ -16,6 +17,7 @@
 // plus the transfers appended since), so asking for the hash of a large ledger stays cheap.
 // SHA-256 comes from a provider so the actor can pass node:crypto's while machines/ stays pure.
 import { accountBits, transferBits } from './flags.ts';
+import { HashLineWriter } from './hash-lines.ts';
 import type { RunningSha256, Sha256Provider } from './hash-provider.ts';
 import { pureSha256, toHex } from './sha256.ts';
 import type { Account, IdempotencyRecord, LedgerState, PendingStatus, Transfer } from './types.ts';
@@ -23,8 +25,14 @@ import type { Account, IdempotencyRecord, LedgerState, PendingStatus, Transfer }
 export type { Sha256Provider } from './hash-provider.ts';
 
 const HASH_VERSION = 'syncpay-ledger-hash-v2';
-/** Text handed to the running hash at a time: fewer native calls, bounded temporary strings. */
-const STREAM_CHUNK_CHARS = 1 << 16;
+/** Bytes handed to the running hash at a time: fewer native calls, one small reused buffer. */
+const STREAM_CHUNK_BYTES = 1 << 16;
+/**
+ * The transfer stream's lines as bytes (hash-lines.ts), equal to the UTF-8 of stampHashText and
+ * transferHashText below, which stay as the definition. Folding is synchronous, so one buffer
+ * serves every hasher.
+ */
+const streamLines = new HashLineWriter(STREAM_CHUNK_BYTES + 4096);
 
 type Lanes = Uint32Array;
 
@@ -63,7 +71,7 @@ export function transferHashText(t: Transfer): string {
 }
 
 /** Starts with `|`, which no id can, so a stamp line never reads as a transfer line. */
-function stampHashText(t: Transfer): string {
+export function stampHashText(t: Transfer): string {
   return `|${t.hlc}|${t.timestamp}\n`;
 }
 
@@ -164,23 +172,25 @@ export class IncrementalLedgerHash {
 
   private foldTransfers(state: LedgerState): void {
     const log = state.transferLog;
-    let chunk = '';
+    const lines = streamLines;
+    lines.reset();
     let stamped = this.lastFolded;
     for (let i = this.folded; i < log.length; i++) {
       const t = log[i]!;
-      if (stamped === undefined || t.hlc !== stamped.hlc || t.timestamp !== stamped.timestamp) chunk += stampHashText(t);
+      if (stamped === undefined || t.hlc !== stamped.hlc || t.timestamp !== stamped.timestamp) lines.stampLine(t);
       stamped = t;
-      chunk += transferHashText(t);
+      lines.transferLine(t);
       if (t.status !== null) {
         addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, t.status)), 1);
         if (t.status === 'pending') this.openPendings.add(t);
       }
-      if (chunk.length >= STREAM_CHUNK_CHARS) {
-        this.stream.update(chunk);
-        chunk = '';
+      if (lines.length >= STREAM_CHUNK_BYTES) {
+        this.stream.updateBytes(lines.bytes());
+        lines.reset();
       }
     }
-    if (chunk.length > 0) this.stream.update(chunk);
+    if (lines.length > 0) this.stream.updateBytes(lines.bytes());
+    lines.reset();
     this.folded = log.length;
     this.lastFolded = log[log.length - 1];
   }

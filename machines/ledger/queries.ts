@@ -23,25 +23,14 @@ export function pageTransfers(state: LedgerState, req: PageRequest): TransferPag
     for (; i >= 0 && items.length < req.limit; i--) items.push(state.transferLog[i]!);
     return { items, nextCursor: i >= 0 && items.length > 0 ? items[items.length - 1]!.seq : null };
   }
-  const seqs = state.transfersByAccount.get(req.account) ?? [];
-  let i = lowerBound(seqs, req.before ?? Number.MAX_SAFE_INTEGER) - 1;
-  for (; i >= 0 && items.length < req.limit; i--) items.push(state.transferLog[seqs[i]!]!);
+  const seqs = state.transfersByAccount.get(req.account);
+  if (seqs === undefined) return { items, nextCursor: null };
+  let i = seqs.countBelow(req.before ?? Number.MAX_SAFE_INTEGER) - 1;
+  for (; i >= 0 && items.length < req.limit; i--) items.push(state.transferLog[seqs.at(i)]!);
   return { items, nextCursor: i >= 0 && items.length > 0 ? items[items.length - 1]!.seq : null };
 }
 
 export function countTransfers(state: LedgerState, account?: string): number {
   if (account === undefined) return state.transferLog.length;
   return state.transfersByAccount.get(account)?.length ?? 0;
-}
-
-/** First position whose seq is >= target (seqs ascending). */
-function lowerBound(seqs: readonly number[], target: number): number {
-  let lo = 0;
-  let hi = seqs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (seqs[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -5,11 +5,27 @@ import type { Config } from '../config.ts';
 import { amountMaxMinor } from './amount.ts';
 import type { LedgerRules } from './types.ts';
 
-const ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+/** Longest id, in characters. */
+export const ID_CHARS_MAX = 128;
+
+/**
+ * ID_CHAR[c] is 1 for the code units an id may use: letters, digits and `._:@-`. A table walk,
+ * not a RegExp: every transfer of every batch is checked on every replica, and the walk costs a
+ * fraction of a regex call (a spec checks both agree).
+ */
+const ID_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@-') ID_CHAR[c.charCodeAt(0)] = 1;
 
 /** Account and transfer ids: 1-128 characters of letters, digits and `._:@-`, case-sensitive. */
 export function isValidId(value: unknown): value is string {
-  return typeof value === 'string' && ID.test(value);
+  if (typeof value !== 'string') return false;
+  const n = value.length;
+  if (n === 0 || n > ID_CHARS_MAX) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || ID_CHAR[c] !== 1) return false;
+  }
+  return true;
 }
 
 /** UTF-8 length without TextEncoder, so the count is the same on every platform. */

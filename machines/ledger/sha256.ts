@@ -60,6 +60,10 @@ export class Sha256 implements RunningSha256 {
     }
   }
 
+  updateBytes(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) this.push(bytes[i]!);
+  }
+
   /** The digest of everything fed so far; this hash stays open. */
   digest(): Uint8Array {
     const copy = new Sha256();

@@ -9,6 +9,7 @@ import { IncrementalLedgerHash } from './hash.ts';
 import { pureSha256 } from './sha256.ts';
 import type { SnapshotWriter } from './snapshot.ts';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, STATUS_OF } from './snapshot-format.ts';
+import { amountOf } from './shared-amounts.ts';
 import { addAccount, addTransfer, createLedgerState, trackExpiry } from './state.ts';
 import type { Account, ItemResult, LedgerState, Transfer, TransferFlags } from './types.ts';
 
@@ -18,10 +19,11 @@ const PLAIN: TransferFlags = transferFlags(0);
  * Rebuilds a state from serializeLedger's text and checks it against the hash in the header.
  * Malformed or corrupt text is a bug (or corruption): it asserts. `hasher` (the actor's, with
  * node:crypto) follows the restored state afterwards, so its first hash request costs nothing;
- * so does `writer`, whose next snapshot then reuses the transfer rows of this text.
+ * so does `writer`, whose next snapshot then reuses the transfer rows of this text. `indexSeed`:
+ * see createLedgerState.
  */
 export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = new IncrementalLedgerHash(pureSha256),
-  writer?: SnapshotWriter): LedgerState {
+  writer?: SnapshotWriter, indexSeed = 0): LedgerState {
   const r = new LineReader(text);
   const head = r.line().split(',');
   assert(head.length === 8 && head[0] === SNAPSHOT_MAGIC && head[1] === String(SNAPSHOT_FORMAT_VERSION), 'ledger snapshot: unknown format');
@@ -29,7 +31,7 @@ export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = 
   const transferCount = count(head[4]);
   const statusCount = count(head[5]);
   const idempotencyCount = count(head[6]);
-  const state = createLedgerState();
+  const state = createLedgerState(indexSeed);
   state.now = count(head[2]);
   const byNumber: Account[] = [];
   for (let i = 0; i < accountCount; i++) {
@@ -200,7 +202,7 @@ function digits(text: string, from: number, to: number): bigint {
     small = small * 10 + c;
   }
   // Up to 15 digits the number is exact as a double, and BigInt(number) skips a string.
-  return to - from <= 15 ? BigInt(small) : BigInt(text.slice(from, to));
+  return to - from <= 15 ? amountOf(small) : BigInt(text.slice(from, to));
 }
 
 const DIGITS = /^\d{1,80}$/;

@@ -2,15 +2,19 @@
 // restore (opening an account, recording a transfer in the indexes). Kept apart from apply.ts so
 // snapshot restore rebuilds the derived indexes with exactly the code that builds them live.
 import { heapPush } from './expiry.ts';
+import { SeqList } from './seq-list.ts';
+import { TransferIndex } from './transfer-index.ts';
 import type { Account, AccountFlags, LedgerState, PendingStatus, Transfer } from './types.ts';
 
 export const NO_FLAGS: AccountFlags = { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false, closed: false };
 
-export function createLedgerState(): LedgerState {
+/** `indexSeed` places ids in the transfer index (see transfer-index.ts); no result depends on it. */
+export function createLedgerState(indexSeed = 0): LedgerState {
+  const transferLog: Transfer[] = [];
   return {
     accounts: new Map(),
-    transfers: new Map(),
-    transferLog: [],
+    transfers: new TransferIndex(transferLog, indexSeed),
+    transferLog,
     transfersByAccount: new Map(),
     idempotency: new Map(),
     expiry: { items: [] },
@@ -21,14 +25,14 @@ export function createLedgerState(): LedgerState {
 
 export function addAccount(state: LedgerState, account: Account): void {
   state.accounts.set(account.id, account);
-  state.transfersByAccount.set(account.id, []);
+  state.transfersByAccount.set(account.id, new SeqList());
   state.changed.accounts.add(account);
 }
 
 /** Records a transfer in the map, the log and both accounts' indexes (its seq must be next). */
 export function addTransfer(state: LedgerState, t: Transfer): void {
-  state.transfers.set(t.id, t);
   state.transferLog.push(t);
+  state.transfers.set(t.id, t);
   state.transfersByAccount.get(t.debitAccountId)?.push(t.seq);
   state.transfersByAccount.get(t.creditAccountId)?.push(t.seq);
 }

@@ -2,6 +2,8 @@
 // them. Money is always bigint minor units here; decimal strings exist only at the edges
 // (amount.ts, codec.ts, snapshot.ts). Nothing in this file has behaviour.
 import type { ResultCode } from './codes.ts';
+import type { SeqList } from './seq-list.ts';
+import type { TransferIndex } from './transfer-index.ts';
 
 export interface AccountFlags {
   /** No overdraft: debits (posted + pending) may never exceed posted credits. */
@@ -176,11 +178,12 @@ export interface ChangedRecords {
 
 export interface LedgerState {
   readonly accounts: Map<string, Account>;
-  readonly transfers: Map<string, Transfer>;
+  /** By id: a Map-like index over `transferLog` (see transfer-index.ts for why not a Map). */
+  readonly transfers: TransferIndex;
   /** Every transfer in apply order (index = seq). */
   readonly transferLog: Transfer[];
   /** Per account: seqs of the transfers that touch it, ascending. */
-  readonly transfersByAccount: Map<string, number[]>;
+  readonly transfersByAccount: Map<string, SeqList>;
   /** Insertion order is creation order, which is also expiry order (ledger time never goes back). */
   readonly idempotency: Map<string, IdempotencyRecord>;
   readonly expiry: ExpiryHeap;
