@@ -25,6 +25,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     // Request lines only at warn and above: at thousands of payments per second, one info line
     // per request would cost more than the request. Errors still log with their request id.
     loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
+    // ... so fastify's own per-request lines are not even built ...
+    disableRequestLogging: true,
     // ... and no per-request child logger is built for lines that level drops.
     childLoggerFactory: (logger, bindings, childOptions) => deferredChildLogger(logger, bindings, childOptions as Record<string, unknown>),
     bodyLimit: services.config.http.bodyBytesMax,
