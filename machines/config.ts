@@ -113,6 +113,12 @@ export interface Config {
     readonly bodyBytesMax: number;
     readonly pendingRequestsMax: number;
     readonly requestTimeoutMs: number;
+    /**
+     * Longest stretch of one event-loop turn spent parsing and checking request bodies before the
+     * next request waits for the following turn: after a stall, hundreds of large requests arrive
+     * together, and handled in one go they would hold heartbeats back past an election timeout.
+     */
+    readonly requestSliceMs: number;
     readonly transactionsPageMax: number;
     /** The visualiser's live feed: at most one update per interval, to at most this many viewers. */
     readonly uiUpdateIntervalMs: number;
@@ -204,6 +210,7 @@ export const DEFAULT_CONFIG: Config = {
     bodyBytesMax: 4 * 1024 * 1024,
     pendingRequestsMax: 10000,
     requestTimeoutMs: 10000,
+    requestSliceMs: 10,
     transactionsPageMax: 1000,
     uiUpdateIntervalMs: 200,
     uiStreamClientsMax: 16,

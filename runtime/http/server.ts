@@ -8,6 +8,7 @@ import { deferredChildLogger } from '../logger.ts';
 import { sendProblem } from './problem.ts';
 import type { NodeServices } from './services.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
+import { TurnBudget } from './turn-budget.ts';
 
 export type RoutePlugin = (app: FastifyInstance, services: NodeServices) => void | Promise<void>;
 
@@ -36,6 +37,18 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     },
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
+  });
+
+  // fastify's own JSON parsing (prototype-poisoning checks included), started only when the
+  // current slice of the turn has room (turn-budget.ts): parsing starts the synchronous work of
+  // a write (validation, checks, encoding), so this is where a burst of large requests is spread.
+  const budget = new TurnBudget(services.config.http.requestSliceMs);
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const wait = budget.admit();
+    if (wait === null) parseJson(request, body as string, done);
+    else void wait.then(() => parseJson(request, body as string, done));
   });
 
   // Runs on every request: callback style, so it costs no promise. Answering without calling
