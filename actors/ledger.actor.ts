@@ -109,6 +109,9 @@ function indexSeed(env: ActorEnv): number {
   return seed | 0;
 }
 
+/** Snapshot rows written per millisecond of apply slice, between slices (see advanceSnapshot). */
+const SNAPSHOT_ROWS_PER_MS = 2000;
+
 /** New or changed records left unhashed before the hasher folds them in without being asked. */
 const CHANGED_RECORDS_FOLD = 50_000;
 
@@ -248,10 +251,12 @@ class LedgerActorImpl implements LedgerActor {
           this.backlog.shift();
         }
         if (this.backlog.length > 0 && clock.monotonicNow() >= until) {
+          this.advanceSnapshot();
           clock.defer(() => this.drain());
           return;
         }
       }
+      this.advanceSnapshot();
       this.draining = false;
     } catch (err) {
       this.draining = false;
@@ -370,6 +375,16 @@ class LedgerActorImpl implements LedgerActor {
    * log is kept instead of compacted, and the node keeps running rather than crashing on a
    * RangeError (apis.ts has no way to say "no snapshot").
    */
+  /**
+   * Writes the snapshot rows of what the last slice applied (about half a microsecond a row, so
+   * a slice's worth of rows is bounded to about one more slice of time), so that taking a
+   * snapshot of millions of transfers does not spend all of that in one turn.
+   */
+  private advanceSnapshot(): void {
+    const rowsMax = this.env.config.ledger.applySliceMs * SNAPSHOT_ROWS_PER_MS;
+    this.snapshots.advance(this.ledger, this.options.snapshotCharsMax ?? SNAPSHOT_CHARS_MAX, rowsMax);
+  }
+
   private snapshotData(): { appliedIndex: number; data: string } {
     const charsMax = this.options.snapshotCharsMax ?? SNAPSHOT_CHARS_MAX;
     const data = this.snapshots.write(this.ledger, charsMax, this.hasher);

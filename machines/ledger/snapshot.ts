@@ -58,16 +58,12 @@ export class SnapshotWriter {
   write(state: LedgerState, charsMax: number, hasher?: IncrementalLedgerHash): string | null {
     if (state.transferLog.length * TRANSFER_ROW_CHARS_MIN > charsMax) return null;
     if (state !== this.state || !this.follows(state)) this.reset(state);
+    this.learnAccounts(state);
     let accountRows = '';
-    let i = 0;
     for (const a of state.accounts.values()) {
-      // Accounts are only ever added (a rolled-back chain removes its own before anyone looks),
-      // so numbers given in earlier snapshots still hold.
-      if (i >= this.refs.size) this.refs.set(a.id, { number: i.toString(36), currency: a.currency });
       accountRows += `${a.id},${a.currency},${accountBits(a.flags)},${a.debitsPosted},${a.creditsPosted},${a.debitsPending},${a.creditsPending},${a.timestamp}\n`;
-      i++;
     }
-    if (!this.appendRows(state, charsMax)) return null;
+    if (!this.appendRows(state, charsMax, Number.POSITIVE_INFINITY)) return null;
     let statusRows = '';
     for (const t of this.withStatus) statusRows += `${t.seq.toString(36)},${STATUS_CODE[t.status!]}\n`;
     let idempotencyRows = '';
@@ -81,6 +77,22 @@ export class SnapshotWriter {
     if (header.length + accountRows.length + this.chars + statusRows.length + idempotencyRows.length > charsMax) return null;
     this.flush();
     return [header, accountRows, ...this.pieces, statusRows, idempotencyRows].join('');
+  }
+
+  /**
+   * Writes the rows of up to `rowsMax` transfers applied since the last call, so that the next
+   * snapshot finds most of its work done: called between apply slices, it spreads the cost of a
+   * snapshot over the applies instead of spending it all in the turn that takes the snapshot.
+   * What `write` returns is the same either way.
+   */
+  advance(state: LedgerState, charsMax: number, rowsMax: number): void {
+    if (state !== this.state || !this.follows(state)) {
+      // Starting over costs a row per transfer ever applied: leave that to the next snapshot.
+      if (this.state !== null) return;
+      this.reset(state);
+    }
+    this.learnAccounts(state);
+    this.appendRows(state, charsMax, rowsMax);
   }
 
   /**
@@ -115,12 +127,29 @@ export class SnapshotWriter {
     this.refs = new Map();
   }
 
-  /** Rows for the transfers applied since the last snapshot; false once they pass `charsMax`. */
-  private appendRows(state: LedgerState, charsMax: number): boolean {
+  /**
+   * Numbers for accounts opened since the last look. Accounts are only ever added (a rolled-back
+   * chain removes its own before anyone looks), so numbers given earlier still hold.
+   */
+  private learnAccounts(state: LedgerState): void {
+    if (this.refs.size >= state.accounts.size) return;
+    let i = 0;
+    for (const a of state.accounts.values()) {
+      if (i >= this.refs.size) this.refs.set(a.id, { number: i.toString(36), currency: a.currency });
+      i++;
+    }
+  }
+
+  /**
+   * Rows for up to `rowsMax` of the transfers applied since the last snapshot; false once they
+   * pass `charsMax`.
+   */
+  private appendRows(state: LedgerState, charsMax: number, rowsMax: number): boolean {
     const log = state.transferLog;
     let chars = this.chars;
     let prev = this.last;
-    for (let i = this.written; i < log.length; i++) {
+    const end = Math.min(log.length, this.written + rowsMax);
+    for (let i = this.written; i < end; i++) {
       const t = log[i]!;
       let row = '';
       if (prev === undefined || t.hlc !== prev.hlc || t.timestamp !== prev.timestamp) row = `@${t.hlc},${t.timestamp}\n`;
