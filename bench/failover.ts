@@ -6,7 +6,7 @@
 import type { SyncpayBenchCluster } from './cluster/syncpay-cluster.ts';
 import type { LoadJob } from './load/protocol.ts';
 import { startLoad } from './load/spawn-load.ts';
-import { ACCOUNTS, newRunId } from './measure-syncpay.ts';
+import { ACCOUNTS, BASELINE_QUIET_MS, newRunId } from './measure-syncpay.ts';
 import type { BenchOptions } from './plan.ts';
 import { median } from './report/stats.ts';
 import { dataVerdict } from './report/verdict.ts';
@@ -98,7 +98,7 @@ export async function measureFailover(cluster: SyncpayBenchCluster, options: Ben
   const samples: number[] = [];
   const waiting: number[] = [];
   const notes: string[] = [];
-  const before = await cluster.waitSettled(30_000);
+  const before = await cluster.waitSettled(30_000, BASELINE_QUIET_MS);
   const countsBefore = Object.fromEntries(before.map((p) => [p.node, p.transferCount]));
   const tally: Tally = { acknowledged: 0, unknown: 0 };
   for (let round = 1; round <= options.failoverRuns; round++) {

@@ -13,6 +13,8 @@ import type { NodeRunStats, RunResult } from './types.ts';
 export const ACCOUNTS = 1000;
 /** A follower that has not caught up this long after the load ended fails the run's check. */
 const SETTLE_TIMEOUT_MS = 120_000;
+/** How long the commit index must stand still before a run's baseline is taken (waitSettled). */
+export const BASELINE_QUIET_MS = 1000;
 
 let runCounter = 0;
 export function newRunId(prefix: string): string {
@@ -60,9 +62,10 @@ export async function measureSyncpay(cluster: SyncpayBenchCluster, run: PlannedR
     untilStopped: false, probeEveryMs: 0,
   };
   const { result } = await startLoad(job, onProgress, undefined, async () => {
-    // The baseline must be a settled cluster: a follower still applying the previous load's last
-    // entries would count them as this run's.
-    before = await cluster.waitSettled(SETTLE_TIMEOUT_MS);
+    // The baseline must be a settled, quiet cluster: a follower still applying the previous load's
+    // last entries, or the leader still working through requests whose clients timed out, would
+    // count them as this run's.
+    before = await cluster.waitSettled(SETTLE_TIMEOUT_MS, BASELINE_QUIET_MS);
     if (before.length < cluster.nodeIds.length) before = await cluster.probeAll();
     startedAt = performance.now();
   }).done;

@@ -138,16 +138,23 @@ export class SyncpayBenchCluster {
 
   /**
    * Waits until every running node has applied everything the leader committed and its hash
-   * belongs to that index: only then are hashes and counts comparable.
+   * belongs to that index: only then are hashes and counts comparable. With `quietMs`, the commit
+   * index must also stay where it is for that long: requests a client gave up on (a timeout) may
+   * still be waiting on the leader and commit later, and a baseline taken before they do would
+   * count them as the next run's.
    */
-  async waitSettled(timeoutMs: number): Promise<NodeProbe[]> {
+  async waitSettled(timeoutMs: number, quietMs = 0): Promise<NodeProbe[]> {
     let last: NodeProbe[] = [];
+    let quietSince: { commit: number; at: number } | null = null;
     try {
       return await waitFor(async () => {
         last = (await Promise.all(this.running().map((id) => this.probe(id))));
         const commit = Math.max(...last.map((p) => p.commitIndex ?? -1));
         const settled = last.every((p) => p.appliedIndex === commit && p.ledgerHashIndex === p.appliedIndex && p.commitIndex === commit);
-        return settled ? last : undefined;
+        if (!settled) return undefined;
+        const now = performance.now();
+        if (quietSince === null || quietSince.commit !== commit) quietSince = { commit, at: now };
+        return now - quietSince.at >= quietMs ? last : undefined;
       }, timeoutMs, 'replicas to settle', 100);
     } catch {
       return last;
