@@ -7,16 +7,15 @@
 // the new one; a snapshot or hard-state save, the state before or after it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createPrng } from '../../../machines/prng.ts';
 import type { LogEntry } from '../../../machines/types.ts';
 import type { RecoveredLog } from '../../../actors/ports.ts';
 import { openFileLogStore } from '../../../runtime/storage/index.ts';
 import { captureLogger } from '../../support/quiet-ports.ts';
+import { runUntilKilled } from './kill-child.ts';
 
 /** A log state small enough to print on every step: entries are determined by index and term. */
 interface State {
@@ -110,22 +109,7 @@ async function crashOnce(seed: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'syncpay-crash-'));
   try {
     const killAfterAcks = createPrng(seed ^ 0x5eed).int(5, 80);
-    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, SYNCPAY_STORAGE_CRASH_CHILD: JSON.stringify({ dir, seed }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let acks = 0;
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.stdout.on('data', (d: Buffer) => {
-      const text = d.toString();
-      out += text;
-      acks += text.split('"ack"').length - 1;
-      if (acks >= killAfterAcks) proc.kill('SIGKILL');
-    });
-    const code = await new Promise<number | null>((done) => proc.on('close', (c) => done(c)));
-    assert.is(code, null, `the child should die by SIGKILL, but exited ${code}: ${err}`);
+    const { out, acks } = await runUntilKilled(import.meta.url, 'SYNCPAY_STORAGE_CRASH_CHILD', { dir, seed }, killAfterAcks);
 
     let before: State = { hs: [0, null], snap: null, terms: [] };
     let inFlight: Op | null = null;

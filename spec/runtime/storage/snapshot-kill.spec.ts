@@ -7,15 +7,14 @@
 // it. Across the seeds, appends must have been acknowledged while a snapshot was being written.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createPrng } from '../../../machines/prng.ts';
 import type { LogEntry } from '../../../machines/types.ts';
 import { openFileLogStore } from '../../../runtime/storage/index.ts';
 import { captureLogger } from '../../support/quiet-ports.ts';
+import { runUntilKilled } from './kill-child.ts';
 
 const SEGMENT_BYTES = 4096;
 /** Large enough that writing one takes several append rounds. */
@@ -64,22 +63,7 @@ async function killOnce(seed: number): Promise<Outcome> {
   const dir = await mkdtemp(join(tmpdir(), 'syncpay-snapkill-'));
   try {
     const killAfterAcks = createPrng(seed ^ 0x5eed).int(30, 150);
-    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, SYNCPAY_SNAPSHOT_KILL_CHILD: JSON.stringify({ dir, seed }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    let acks = 0;
-    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.stdout.on('data', (d: Buffer) => {
-      const text = d.toString();
-      out += text;
-      acks += text.split('"ack"').length - 1;
-      if (acks >= killAfterAcks) proc.kill('SIGKILL');
-    });
-    const code = await new Promise<number | null>((done) => proc.on('close', (c) => done(c)));
-    assert.is(code, null, `the child should die by SIGKILL, but exited ${code}: ${err}`);
+    const { out, acks } = await runUntilKilled(import.meta.url, 'SYNCPAY_SNAPSHOT_KILL_CHILD', { dir, seed }, killAfterAcks);
 
     let acked = 0;
     let issued = 0;
