@@ -115,6 +115,8 @@ class Connection {
   }
 
   private receive(chunk: Buffer): void {
+    // Bytes with no request waiting would be read as the next request's answer.
+    if (this.pending === null) return this.fail(new HttpError('bytes with no request in flight', 'EPROTO'));
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     try {
       if (this.head === null) {

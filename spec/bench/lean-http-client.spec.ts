@@ -120,6 +120,30 @@ test('an answer split byte by byte, Connection: close, and a reset are all handl
   }
 });
 
+test('bytes that arrive with no request in flight retire the connection; the next request opens another', async () => {
+  let connections = 0;
+  const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}';
+  const server = net.createServer((socket) => {
+    connections++;
+    socket.on('data', () => {
+      socket.write(answer);
+      // A second, unasked-for answer after the first was read.
+      setTimeout(() => socket.write(answer), 20);
+    });
+  });
+  const port = await listen(server);
+  const client = leanHttpClient(1, 5_000);
+  try {
+    assert.is((await client.get(`http://127.0.0.1:${port}/a`)).text, '{}');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.is((await client.get(`http://127.0.0.1:${port}/b`)).text, '{}');
+    assert.is(connections, 2, 'the connection that received stray bytes was not reused');
+  } finally {
+    client.close();
+    server.close();
+  }
+});
+
 test('a silent server times out with ETIMEDOUT; a closed port is ECONNREFUSED; only loopback', async () => {
   // Reads (so it notices the client hanging up) but never answers.
   const server = net.createServer((socket) => void socket.resume());
