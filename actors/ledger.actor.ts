@@ -370,12 +370,6 @@ class LedgerActorImpl implements LedgerActor {
   }
 
   /**
-   * The state as one string. A ledger too large for one string (V8's limit) answers with applied
-   * index 0, which the consensus engine treats as "nothing newer than the stored snapshot": the
-   * log is kept instead of compacted, and the node keeps running rather than crashing on a
-   * RangeError (apis.ts has no way to say "no snapshot").
-   */
-  /**
    * Writes the snapshot rows of what the last slice applied (about half a microsecond a row, so
    * a slice's worth of rows is bounded to about one more slice of time), so that taking a
    * snapshot of millions of transfers does not spend all of that in one turn.
@@ -385,6 +379,12 @@ class LedgerActorImpl implements LedgerActor {
     this.snapshots.advance(this.ledger, this.options.snapshotCharsMax ?? SNAPSHOT_CHARS_MAX, rowsMax);
   }
 
+  /**
+   * The state as one string. A ledger too large for one string (V8's limit) answers with applied
+   * index 0, which the consensus engine treats as "nothing newer than the stored snapshot": the
+   * log is kept instead of compacted, and the node keeps running rather than crashing on a
+   * RangeError (apis.ts has no way to say "no snapshot").
+   */
   private snapshotData(): { appliedIndex: number; data: string } {
     const charsMax = this.options.snapshotCharsMax ?? SNAPSHOT_CHARS_MAX;
     const data = this.snapshots.write(this.ledger, charsMax, this.hasher);

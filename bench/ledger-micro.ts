@@ -3,8 +3,7 @@
 // what a restart costs: decode, apply, hash, snapshot (time, size, the storage layer's encoding),
 // restore, and a replay of the whole log through the real ledger actor, as a node does at boot.
 // Prints the median of `runs` runs per phase, in microseconds per transfer, so a change shows up
-// as a ratio. It uses only APIs that existed before issue 9's ledger work (plus SnapshotWriter
-// when present), so the same file runs against an older checkout for a before/after table.
+// as a ratio.
 // Times are the process's CPU time (user + system), which another process competing for the cores
 // inflates far less than wall time (LEDGER_BENCH_WALL=1 measures wall time instead). Run it with
 // `--single-threaded-gc` so the GC's helper threads do not bill a phase for earlier garbage, on a
@@ -106,7 +105,9 @@ async function oneRun(entries: LogEntry[]): Promise<void> {
 
   const state = createLedgerState();
   const hasher = new IncrementalLedgerHash(nodeSha256);
-  const writer = liveWriter();
+  // The actor's way to take snapshots: one writer that follows the state.
+  const snapshots = new snapshot.SnapshotWriter();
+  const writer = (s: typeof state, h: IncrementalLedgerHash): string => snapshots.write(s, 500_000_000, h)!;
   let applyMs = 0;
   let hashMs = 0;
   let snapshotMs = 0;
@@ -189,14 +190,6 @@ async function oneRun(entries: LogEntry[]): Promise<void> {
 }
 
 const lastSnapshotStallMs: number[] = [];
-
-/** The actor's way to take snapshots: a SnapshotWriter that follows the state, where there is one. */
-function liveWriter(): (state: ReturnType<typeof createLedgerState>, hasher: IncrementalLedgerHash) => string {
-  const Writer = (snapshot as { SnapshotWriter?: new () => { write(s: unknown, max: number, h: unknown): string | null } }).SnapshotWriter;
-  if (Writer === undefined) return (state, hasher) => snapshot.serializeLedger(state, hasher);
-  const writer = new Writer();
-  return (state, hasher) => writer.write(state, 500_000_000, hasher)!;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -57,7 +57,7 @@ function lengthPrefixed(text: string | null): string {
   return text === null ? '-' : `${text.length}:${text}`;
 }
 
-export function accountHashText(a: Account): string {
+function accountHashText(a: Account): string {
   return `a|${a.id}|${a.currency}|${accountBits(a.flags)}|${a.debitsPosted}|${a.creditsPosted}|${a.debitsPending}|${a.creditsPending}|${a.timestamp}`;
 }
 

@@ -6,7 +6,7 @@ import { amountMaxMinor } from './amount.ts';
 import type { LedgerRules } from './types.ts';
 
 /** Longest id, in characters. */
-export const ID_CHARS_MAX = 128;
+const ID_CHARS_MAX = 128;
 
 /**
  * ID_CHAR[c] is 1 for the code units an id may use: letters, digits and `._:@-`. A table walk,

@@ -86,6 +86,8 @@ export class SnapshotWriter {
    * What `write` returns is the same either way.
    */
   advance(state: LedgerState, charsMax: number, rowsMax: number): void {
+    // Past the limit no snapshot will be written (the log is kept): stop growing the rows.
+    if (this.chars > charsMax) return;
     if (state !== this.state || !this.follows(state)) {
       // Starting over costs a row per transfer ever applied: leave that to the next snapshot.
       if (this.state !== null) return;
@@ -93,6 +95,11 @@ export class SnapshotWriter {
     }
     this.learnAccounts(state);
     this.appendRows(state, charsMax, rowsMax);
+  }
+
+  /** How many transfers (from the first) already have their rows written. */
+  get rowsWritten(): number {
+    return this.written;
   }
 
   /**

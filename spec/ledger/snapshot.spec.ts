@@ -168,14 +168,25 @@ test('rows written ahead between applies (advance) leave every snapshot exactly 
   log.apply(accounts([{ id: 'alice', flags: NO_OVERDRAFT }]));
   log.apply(transfers([tr({ id: 'f', from: 'bank', to: 'alice', amount: 10_000n }), tr({ id: 'g', from: 'bank', to: 'bob', amount: 7n })]));
   writer.advance(log.state, 1e9, 1);
+  assert.is(writer.rowsWritten, 1, 'one row ahead, as asked');
   log.apply(transfers([tr({ id: 'p1', pending: true, timeoutMs: 50, amount: 300n, reference: 'hold, \u2713' })]));
   writer.advance(log.state, 1e9, 2);
+  assert.is(writer.rowsWritten, 3);
   log.apply(transfers([tr({ id: 'n1', from: 'newcomer', to: 'alice' }), tr({ id: 'n2', from: 'alice', to: 'other' })]));
   writer.advance(log.state, 1e9, 1000);
+  assert.is(writer.rowsWritten, log.state.transferLog.length, 'every applied transfer has its row before any snapshot is asked for');
   assert.is(writer.write(log.state, 1e9), serializeLedger(log.state), 'advanced past every transfer, new accounts included');
   log.apply(transfers([tr({ id: 'v1', void: true, pendingId: 'p1' }), tr({ id: 'm1', amount: 3n })]));
   writer.advance(log.state, 1e9, 1);
+  assert.is(writer.rowsWritten, log.state.transferLog.length - 1, 'advanced part of the way');
   assert.is(writer.write(log.state, 1e9), serializeLedger(log.state), 'advanced part of the way; a status changed after its row was written');
+  // Past the limit nothing more is kept: the snapshot would not be written anyway.
+  const capped = new SnapshotWriter();
+  capped.advance(log.state, 40, 1000);
+  const kept = capped.rowsWritten;
+  log.apply(transfers([tr({ id: 'late', amount: 4n })]));
+  capped.advance(log.state, 40, 1000);
+  assert.is(capped.rowsWritten, kept, 'no rows grow past charsMax');
   log.apply(transfers([tr({ id: 'c1', post: true, pendingId: 'p1', linked: true }), tr({ id: 'c2', amount: 0n })]));
   writer.advance(log.state, 1e9, 1000);
   assert.is(writer.write(log.state, 1e9), serializeLedger(log.state), 'a rolled-back chain between advances');
