@@ -1,7 +1,8 @@
 // What one step of the Raft core asks the world to do, in the order it asked. The shell
 // (actors/consensus-engine.ts) starts the writes in that order; a send marked `early` promises
 // nothing durable (a leader's appends and heartbeats) and leaves at once, any other send only once
-// the writes of its step and of every earlier step are on disk. Applies and replies follow commits,
+// the writes of its step and of every earlier step are on disk (except this node's own compaction,
+// `persist.snapshot` with `local`, which nothing waits for). Applies and replies follow commits,
 // which are durable on a majority already, and go out at once.
 import type { Failure, RaftMessage } from '../raft-events.ts';
 import type { HardState, LogEntry, NodeId, SnapshotMeta } from '../types.ts';

@@ -15,7 +15,8 @@ import { StorageMisuseError, closedError } from './errors.ts';
 import { HardStateWriter } from './hard-state-writer.ts';
 import { recoverDataDir } from './recovery.ts';
 import { SegmentLog, type AppendJob } from './segment-log.ts';
-import { SnapshotPipeline, writeSnapshotFile, type SnapshotFileWriter } from './snapshot-pipeline.ts';
+import { SnapshotPipeline, type SnapshotFileWriter } from './snapshot-pipeline.ts';
+import { writeSnapshot } from './snapshot-file.ts';
 
 export interface FileLogStoreOptions {
   readonly dir: string;
@@ -78,7 +79,7 @@ class DataDirLogStore implements FileLogStore {
       logger: this.logger,
       queue: this.queue,
       log: () => this.loaded(),
-      writeFile: options.writeSnapshotFile ?? writeSnapshotFile,
+      writeFile: options.writeSnapshotFile ?? writeSnapshot,
     });
   }
 

@@ -40,9 +40,8 @@ import type { SegmentLog } from './segment-log.ts';
 import { snapshotContentHash, snapshotFilesNewestFirst, writeSnapshot, type StoredSnapshot } from './snapshot-file.ts';
 
 /** Writes a snapshot file durably (temporary name, fsync, rename, directory fsync); returns its name. */
-export type SnapshotFileWriter = (dir: string, snapshot: Omit<StoredSnapshot, 'file'>) => Promise<string>;
+export type SnapshotFileWriter = typeof writeSnapshot;
 
-export const writeSnapshotFile: SnapshotFileWriter = writeSnapshot;
 
 /** How many snapshot files to keep: the newest, and one to fall back on if it is damaged. */
 const SNAPSHOTS_KEPT = 2;
@@ -112,7 +111,7 @@ export class SnapshotPipeline {
     }
     const newest = this.floor(log);
     if (meta.index < newest) {
-      throw new StorageMisuseError(`snapshot at ${meta.index} is older than the stored one at ${newest}`);
+      throw new StorageMisuseError(`snapshot at ${meta.index} is older than the one stored or being written at ${newest}`);
     }
     if (meta.index === newest) {
       // Replicas apply deterministically, so a second snapshot at the same index holds the same

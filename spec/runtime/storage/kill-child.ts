@@ -2,6 +2,7 @@
 // event, and kills it with SIGKILL once it has printed `killAfterAcks` acknowledgements: the crash
 // specs then boot whatever the child left on disk and compare it with what it had acknowledged.
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 
 export interface KilledChild {
@@ -13,7 +14,7 @@ export interface KilledChild {
 
 /** `specUrl` is the spec's own `import.meta.url`; the child finds its job in `env[envName]`. */
 export async function runUntilKilled(specUrl: string, envName: string, job: unknown, killAfterAcks: number): Promise<KilledChild> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', new URL(specUrl).pathname], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(specUrl)], {
     env: { ...process.env, [envName]: JSON.stringify(job) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
