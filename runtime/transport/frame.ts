@@ -16,7 +16,7 @@
 // anything else travels as plain JSON. Lengths are consumed in order, so slices cannot overlap or
 // leave gaps, and the decoder delivers exactly the object that was sent.
 //
-// Batching is where throughput comes from (one frame per peer per event-loop turn). Decoding trusts
+// Batching is where throughput comes from (one frame per burst of sends to a peer, see channel.ts). Decoding trusts
 // nothing: the frame must be within the size limit, carry the magic, have lengths that tile the
 // frame exactly, be valid UTF-8, hold valid JSON naming the sender the link authenticated, and only
 // objects whose `type` is a short `peer.*` string. Anything else is reported as a drop reason, never
