@@ -97,8 +97,9 @@ export interface LedgerActorOptions {
 }
 
 /**
- * The transfer index's seed: anything a client cannot predict will do (it only spreads ids over
- * slots). Taken from the monotonic clock's sub-millisecond digits rather than the Random port, so
+ * The transfer index's seed: anything a client would have to guess will do (it only spreads ids
+ * over slots). Taken from the monotonic clock's sub-millisecond digits and the wall clock (some
+ * twenty bits a client would have to guess, not a secret) rather than the Random port, so
  * the simulator's random streams, and with them every recorded seed's run, stay as they were; in
  * the simulator the clock is simulated, so runs stay reproducible.
  */

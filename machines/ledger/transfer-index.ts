@@ -10,8 +10,8 @@
 // (values and keys come out in log order, which is insertion order), on one condition: a
 // transfer leaves the index before it leaves the log (rollback deletes, then pops).
 //
-// Which slot an id lands in depends on a seed (the actor passes one a client cannot predict), so
-// ids chosen to collide cannot be precomputed; no result depends on it, only the probe lengths.
+// Which slot an id lands in depends on a seed (the actor passes one taken from its clocks), so ids
+// chosen to collide must be guessed anew per process; no result depends on it, only probe lengths.
 import type { Transfer } from './types.ts';
 
 /** Slots to start with; a power of two. */
