@@ -54,6 +54,8 @@ export interface ConsensusApi {
   /** Hand leadership to `target` (or the most up-to-date follower). */
   transferLeadership(target?: NodeId): Promise<{ readonly ok: true; readonly leader: NodeId } | RetryableFailure>;
   status(): ConsensusStatus;
+  /** The leader this node knows of: what `status().leader` says, without building the rest of it (every write asks). */
+  leader(): NodeId | null;
   /**
    * What a (re)started ledger needs to rebuild its state: the newest snapshot and every committed
    * entry after it, in order.

@@ -156,6 +156,7 @@ export class ConsensusEngine {
     transferLeadership: (target) =>
       this.request((reqId, now) => ({ type: 'client.transfer', reqId, target: target ?? null, now })) as never,
     status: () => this.status(),
+    leader: () => this.core?.leader() ?? null,
     committedHistory: () => {
       const h = this.core?.committedHistory() ?? { snapshot: null, entries: [] as LogEntry[] };
       return { snapshot: h.snapshot ? { ...h.snapshot } : null, entries: h.entries };

@@ -265,7 +265,7 @@ async function readBarrier(services: NodeServices, consistency: string | undefin
   const read = await consensus.readIndex();
   if (!read.ok) return retryProblem(read.code, read.detail, read.leader, read.retryAfterMs);
   const reached = await ledger.waitApplied(read.index, services.config.http.requestTimeoutMs);
-  if (!reached) return retryProblem('SYNCPAY_ERR_TIMEOUT', 'the local ledger did not catch up in time', consensus.status().leader, 500);
+  if (!reached) return retryProblem('SYNCPAY_ERR_TIMEOUT', 'the local ledger did not catch up in time', consensus.leader(), 500);
   return null;
 }
 

@@ -58,7 +58,7 @@ export class LedgerWriter {
       }
     }
     if (this.inFlight >= services.config.http.pendingRequestsMax) {
-      return retry('SYNCPAY_ERR_OVERLOADED', 'too many requests in progress on this node', services.consensus()?.status().leader ?? null, 1000);
+      return retry('SYNCPAY_ERR_OVERLOADED', 'too many requests in progress on this node', services.consensus()?.leader() ?? null, 1000);
     }
     this.inFlight++;
     if (key !== null) this.inFlightKeys.add(key);
@@ -77,7 +77,7 @@ export class LedgerWriter {
     if (consensus === undefined || ledger === undefined) {
       return retry('SYNCPAY_ERR_UNAVAILABLE', 'the node is recovering', null, 1000);
     }
-    const via = consensus.status().leader ?? services.nodeId;
+    const via = consensus.leader() ?? services.nodeId;
     const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
     const command = request.build(idem, via);
     const data = encodeCommand(command);
@@ -96,7 +96,7 @@ export class LedgerWriter {
     }
     // From here on the entry is committed at (index, term): only its ledger result can be missing.
     const reached = await (services.ledger() ?? ledger).waitApplied(proposed.index, services.config.http.requestTimeoutMs);
-    const leader = services.consensus()?.status().leader ?? null;
+    const leader = services.consensus()?.leader() ?? null;
     if (!reached) {
       return outcomeUnknown(`the entry committed at ${proposed.index} but was not applied on this node within ${services.config.http.requestTimeoutMs} ms, so its result is not known here`, leader, 500, command, true);
     }

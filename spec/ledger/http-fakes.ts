@@ -66,6 +66,7 @@ export class FakeLog {
         role: this.leader === self ? 'leader' : 'follower', term: this.term, leader: this.leader, votedFor: null,
         commitIndex: this.entries.length, lastIndex: this.entries.length, snapshotIndex: 0, progress: {},
       }),
+      leader: () => this.leader,
       committedHistory: () => ({ snapshot: null, entries: this.entries }),
     };
   }

@@ -67,6 +67,7 @@ export function fakeServices(state: FakeState, apiTokens: readonly string[] = []
       readIndex: async () => ({ ok: true, index: state.status.commitIndex }),
       transferLeadership: async () => ({ ok: true, leader: 'node1' }),
       status: () => state.status,
+      leader: () => state.status.leader,
       committedHistory: () => ({ snapshot: null, entries: [] }),
     }),
     ledger: () => ({

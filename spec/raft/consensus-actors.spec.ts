@@ -224,6 +224,7 @@ test('the link to the leader going down fails a forwarded proposal it never plac
 test('the leader sends appends while its own write is in flight, and commits only after it is durable', async () => {
   const r = rig();
   const lr = await boot(r);
+  assert.is(lr.api.leader(), null, 'no leader known before the election');
   advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
   await settle();
   r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true });
@@ -235,6 +236,8 @@ test('the leader sends appends while its own write is in flight, and commits onl
   r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false });
   await settle();
   assert.is(lr.api.status().role, 'leader');
+  assert.is(lr.api.leader(), 'a', 'leader() names this node, as status() does');
+  assert.is(lr.api.status().leader, 'a');
   assert.equal(r.held.map((h) => h.what), ['append 1'], 'the no-op is being written');
   assert.equal(r.sent.filter((s) => s.message.type === 'peer.appendEntries').map((s) => s.to).sort(), ['b', 'c'], 'and is already on its way');
   r.held.shift()!.release();
