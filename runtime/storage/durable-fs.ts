@@ -1,6 +1,7 @@
 // File-system steps whose order is what makes data survive a crash. POSIX only promises that a
 // file's bytes are on disk after fsync on the file, and that a create, rename or unlink is on disk
 // after fsync on the directory holding it; every helper here exists to do one of those right.
+import { fdatasync, write } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_SUFFIX } from './file-names.ts';
@@ -23,6 +24,32 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
     if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`);
     done += bytesWritten;
   }
+}
+
+/**
+ * Writes all of `bytes` at `position` of the open file `fd`, then fdatasyncs it: a group commit's
+ * two steps. Callback I/O with a single promise around both, because this runs once per append
+ * round on every node, and each FileHandle call costs a promise and its bookkeeping of its own.
+ */
+export function writeFullyAndSync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = 0;
+    const next = (): void => {
+      if (done === bytes.length) {
+        fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+        return;
+      }
+      write(fd, bytes, done, bytes.length - done, position + done, (err, written) => {
+        if (err) reject(err);
+        else if (written <= 0) reject(new Error(`write returned ${written}`));
+        else {
+          done += written;
+          next();
+        }
+      });
+    };
+    next();
+  });
 }
 
 /**

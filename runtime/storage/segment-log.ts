@@ -5,7 +5,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEntry } from '../../machines/types.ts';
-import { fsyncDir, removeFiles, removeFilesInOrder, writeFully } from './durable-fs.ts';
+import { fsyncDir, removeFiles, removeFilesInOrder, writeFullyAndSync } from './durable-fs.ts';
 import { StorageCorruptError, StorageMisuseError } from './errors.ts';
 import { segmentFileName } from './file-names.ts';
 import { HASH_BYTES, decodeRecordAt, encodeRecord, type EncodedRecord } from './record-codec.ts';
@@ -135,8 +135,7 @@ export class SegmentLog {
     let fsyncs = 0;
     for (const w of writes) {
       const handle = await this.writeHandle(w.seg, w.isNew);
-      await writeFully(handle, w.chunks.length === 1 ? w.chunks[0]! : Buffer.concat(w.chunks), w.start);
-      await handle.datasync();
+      await writeFullyAndSync(handle.fd, w.chunks.length === 1 ? w.chunks[0]! : Buffer.concat(w.chunks), w.start);
       fsyncs++;
       if (w.isNew) await fsyncDir(this.dir);
     }
