@@ -2,7 +2,7 @@
 // problem responses for every error (never HTML, never a stack), request ids, draining during
 // shutdown, and the operational routes (/ping, /actors, /health, /status). Feature routes
 // (payments, metrics, the visualiser) register themselves as plugins.
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { deferredChildLogger } from '../logger.ts';
 import { sendProblem } from './problem.ts';
@@ -27,7 +27,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     // per request would cost more than the request. Errors still log with their request id.
     loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
     // ... so fastify's own per-request lines are not even built ...
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // ... and no per-request child logger is built for lines that level drops.
     childLoggerFactory: (logger, bindings, childOptions) => deferredChildLogger(logger, bindings, childOptions as Record<string, unknown>),
     bodyLimit: services.config.http.bodyBytesMax,
