@@ -1,37 +1,74 @@
 // Where a consensus round's time goes under load: starts three durable nodes, drives single
 // payments to the leader in a closed loop, then prints each node's own latency histograms
-// (fsync, commit, payment) and event-loop lag. A diagnostic for docs/performance.md, not a benchmark.
-// Usage: node --import tsx bench/round-probe.ts [concurrency] [seconds]
+// (fsync, commit, payment), event-loop lag and each process's CPU per payment (from /proc, so
+// Linux only). A diagnostic for docs/performance.md, not a benchmark.
+// Usage: node --import tsx bench/round-probe.ts [concurrency] [seconds] [batch size] ['{"raft":{...}}' config overrides]
+// A batch size of 1 sends single payments (`POST /payment`); more sends arrays to `POST /v1/transfers`.
+import { readFileSync } from 'node:fs';
 import { leanHttpClient } from './load/lean-http-client.ts';
 import { ProcessCluster, waitFor } from '../spec/support/process-cluster.ts';
 
 const concurrency = Number(process.argv[2] ?? 64);
 const seconds = Number(process.argv[3] ?? 5);
 
-const cluster = await ProcessCluster.create({ size: 3, overrides: { log: { level: 'warn' } } });
+const batchSize = Number(process.argv[4] ?? 1);
+const overrides = JSON.parse(process.argv[5] ?? '{}') as Record<string, Record<string, unknown>>;
+
+const cluster = await ProcessCluster.create({ size: 3, overrides: { ...overrides, log: { level: 'warn' } } });
 try {
   await cluster.startAll();
   const leader = await waitFor(async () => {
     const s = await cluster.json<{ leader?: string | null; node_id?: string }>('node1', '/status').catch(() => null);
     return s?.body.leader ?? undefined;
   }, 15000, 'a leader');
-  const url = `http://127.0.0.1:${cluster.node(leader).apiPort}/payment`;
+  const url = `http://127.0.0.1:${cluster.node(leader).apiPort}${batchSize > 1 ? '/v1/transfers' : '/payment'}`;
+  const transfer = (n: number): Record<string, string> => (batchSize > 1
+    ? { debit_account_id: `a${n % 1000}`, credit_account_id: `b${n % 997}`, amount: '1.00' }
+    : { sender: `a${n % 1000}`, receiver: `b${n % 997}`, amount: '1.00' });
+  const bodies = Array.from({ length: 64 }, (_, b) => JSON.stringify(batchSize > 1
+    ? Array.from({ length: batchSize }, (_, k) => transfer(b * batchSize + k))
+    : transfer(b)));
   // The benchmark's own load client, so the probe leaves the nodes as much CPU as the benchmark does.
   const client = leanHttpClient(concurrency, 10_000);
   let ok = 0;
   let other = 0;
   const until = Date.now() + seconds * 1000;
   let seq = 0;
+  const refusals = new Map<string, number>();
+  let cpuAtStart: number[] = [];
+  let machineAtStart = machineTicks();
+  let okAtStart = 0;
+  const warmup = setTimeout(() => {
+    cpuAtStart = processCpuUs();
+    machineAtStart = machineTicks();
+    okAtStart = ok;
+  }, (seconds * 1000) / 2);
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (Date.now() < until) {
       const n = ++seq;
-      const { status } = await client.post(url, JSON.stringify({ sender: `a${n % 1000}`, receiver: `b${n % 997}`, amount: '1.00' }));
-      if (status >= 200 && status < 300) ok++;
-      else other++;
+      const answer = await client.post(url, bodies[n % bodies.length] ?? '').catch((err: unknown) => ({ status: 0, text: String(err) }));
+      if (answer.status >= 200 && answer.status < 300) ok += batchSize;
+      else {
+        other++;
+        const code = /"code":"([A-Za-z_]+)"/.exec(answer.text)?.[1] ?? answer.text.slice(0, 60);
+        const key = `${answer.status} ${code}`;
+        refusals.set(key, (refusals.get(key) ?? 0) + 1);
+      }
     }
   }));
+  clearTimeout(warmup);
+  const cpuAtEnd = processCpuUs();
+  const machineAtEnd = machineTicks();
   client.close();
-  console.log(`leader ${leader}: ${(ok / seconds).toFixed(0)} payments/s at concurrency ${concurrency} (${other} not ok)`);
+  console.log(`leader ${leader}: ${(ok / seconds).toFixed(0)} ${batchSize > 1 ? `transfers/s in batches of ${batchSize}` : 'payments/s'} at concurrency ${concurrency} (${other} not ok${other > 0 ? `: ${[...refusals].map(([k, v]) => `${v}x ${k}`).join(', ')}` : ''})`);
+  const measured = ok - okAtStart;
+  const perPayment = cpuAtEnd.map((us, i) => (measured > 0 ? (us - (cpuAtStart[i] ?? 0)) / measured : 0));
+  const names = [...cluster.nodes.map((n) => n.id), 'load'];
+  console.log(`CPU µs per ${batchSize > 1 ? 'transfer' : 'payment'} in the second half: ${names.map((name, i) => `${name} ${(perPayment[i] ?? 0).toFixed(0)}`).join(', ')}; total ${perPayment.reduce((a, b) => a + b, 0).toFixed(0)}`);
+  const ticks = machineAtEnd.map((t, i) => t - (machineAtStart[i] ?? 0));
+  const all = ticks.reduce((a, b) => a + b, 0);
+  const share = (i: number): string => `${((100 * (ticks[i] ?? 0)) / all).toFixed(1)}%`;
+  console.log(`machine in the second half: user ${share(0)}, system ${share(2)}, softirq ${share(6)}, idle ${share(3)}, iowait ${share(4)}`);
   for (const n of cluster.nodes) {
     const m = await cluster.json<{ histograms: Record<string, Record<string, number | null>>; gauges: Record<string, number | null> }>(n.id, '/metrics?format=json');
     const h = m.body.histograms;
@@ -45,6 +82,25 @@ try {
   }
 } finally {
   await cluster.destroy();
+}
+
+/** The machine's CPU ticks by kind, summed over its cores: user, nice, system, idle, iowait, irq, softirq, steal. */
+function machineTicks(): number[] {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  return line.trim().split(/\s+/).slice(1, 9).map(Number);
+}
+
+/** User plus system CPU of each node, then of this process (the load), in µs. */
+function processCpuUs(): number[] {
+  const ticksPerSecond = 100; // USER_HZ, fixed at 100 on Linux whatever the kernel's tick rate
+  const nodes = cluster.nodes.map((n) => {
+    const pid = cluster.pid(n.id);
+    if (pid === undefined) return 0;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  });
+  const own = process.cpuUsage();
+  return [...nodes, own.user + own.system];
 }
 
 function fmt(v: number | null | undefined): string {
