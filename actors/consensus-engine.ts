@@ -45,6 +45,8 @@ export class ConsensusEngine {
   private loop: Promise<void> | null = null;
   private stopped = false;
   private ticking = false;
+  /** A fired timer's tick waits for the turn's reads (armTimer): no new timer meanwhile. */
+  private tickDeferred = false;
   private timer: unknown = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private waiters = new Map<string, Waiter>();
@@ -402,7 +404,7 @@ export class ConsensusEngine {
   }
 
   private armTimer(): void {
-    if (this.stopped || !this.ticking || !this.core) return;
+    if (this.stopped || !this.ticking || !this.core || this.tickDeferred) return;
     const at = this.core.nextDeadline();
     if (at === this.timerAt && this.timer !== null) return;
     this.clearTimer();
@@ -413,7 +415,15 @@ export class ConsensusEngine {
     this.timer = schedule(() => {
       this.timer = null;
       this.timerAt = Number.POSITIVE_INFINITY;
-      this.enqueue({ type: 'tick', now: clock.monotonicNow(), fenced: this.fenced() });
+      // A timer that fires late, after this process was busy or descheduled, finds the peers'
+      // messages of that time still unread: the event loop runs timers before it reads sockets.
+      // The tick is stepped after this turn's reads (defer), so an election or check-quorum
+      // timeout is judged on what the peers sent, not on how long this process was away.
+      this.tickDeferred = true;
+      clock.defer(() => {
+        this.tickDeferred = false;
+        if (this.ticking) this.enqueue({ type: 'tick', now: clock.monotonicNow(), fenced: this.fenced() });
+      });
     }, Math.max(0, at - clock.monotonicNow()));
   }
 

@@ -285,6 +285,28 @@ async function electSelf(r: Rig): Promise<void> {
   await releaseNext(r); // the no-op
 }
 
+test('a timer that fires late is judged after the messages read in the same turn: a stall of our own starts no election', async () => {
+  const r = rig();
+  const lr = await boot(r);
+  r.deliver('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 });
+  await settle();
+  assert.is(lr.api.leader(), 'b');
+  r.sent.length = 0;
+  // This process was away past its election timeout; meanwhile the leader's heartbeat arrived.
+  // The event loop runs the due timer first, then reads the socket, in the same turn.
+  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
+  r.deliver('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 });
+  await settle();
+  assert.is(lr.api.status().role, 'follower');
+  assert.is(lr.api.leader(), 'b');
+  assert.equal(r.sent.filter((m) => m.message.type === 'peer.requestVote'), [], 'no pre-vote for a leader that just spoke');
+  // Silence that is real still starts one.
+  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
+  await settle();
+  assert.is(lr.api.status().role, 'preCandidate');
+  assert.equal(r.sent.filter((m) => m.message.type === 'peer.requestVote').map((m) => m.to).sort(), ['b', 'c']);
+});
+
 test('a new term is on disk before any entry of that term is written', async () => {
   const r = rig();
   await boot(r);
