@@ -2,6 +2,7 @@
 // bigint minor units for a currency's exponent, and back. A JSON number is read through its
 // shortest decimal text (String(n)), never by float arithmetic, so 150.75 is exactly 15075 cents.
 // Every rejection has its own stable code so the HTTP layer can answer 400 precisely.
+import { amountOf } from './shared-amounts.ts';
 
 export type AmountError =
   | 'amount_required'
@@ -28,6 +29,9 @@ const DECIMAL = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
  * are refused, never rounded.
  */
 export function parseAmount(input: unknown, exponent: number, maxMinor?: bigint): AmountParse {
+  const plain = typeof input === 'string' ? parsePlain(input, exponent, maxMinor)
+    : typeof input === 'number' && Number.isFinite(input) ? parsePlain(String(input), exponent, maxMinor) : null;
+  if (plain !== null) return plain;
   let text: string;
   if (input === undefined) return fail('amount_required');
   if (typeof input === 'number') {
@@ -66,6 +70,49 @@ export function parseAmount(input: unknown, exponent: number, maxMinor?: bigint)
   if (negative || minor === 0n) return fail('amount_not_positive');
   if (maxMinor !== undefined && minor > maxMinor) return fail('amount_too_large');
   return { ok: true, minor };
+}
+
+/** Most digits a plain decimal may have for its value to be exact as a double (10^15 < 2^53). */
+const PLAIN_DIGITS_MAX = 15;
+/** POWERS_OF_TEN[k] = 10^k, exact as doubles for k <= PLAIN_DIGITS_MAX. */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: PLAIN_DIGITS_MAX + 1 }, (_, k) => 10 ** k);
+
+/**
+ * The common case read without the RegExp or bigint arithmetic: digits with an optional fraction
+ * of at least one digit ("1.00", "250"), at most 15 digits in all and a result below 10^15, so
+ * every step is exact in a double. Returns the same verdict parseAmount's general path would, or
+ * null for any other text (a sign, an exponent, more digits...), which the general path then reads.
+ * Runs for every item of every batch.
+ */
+function parsePlain(text: string, exponent: number, maxMinor: bigint | undefined): AmountParse | null {
+  const n = text.length;
+  if (n === 0 || n > PLAIN_DIGITS_MAX + 1 || !Number.isSafeInteger(exponent) || exponent < 0 || exponent > PLAIN_DIGITS_MAX) return null;
+  let value = 0;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+    else if (c === 46 && dot < 0) dot = i;
+    else return null;
+  }
+  // "1." and ".5" are formats the general path refuses or reads; leave them to it.
+  if (dot === 0 || dot === n - 1) return null;
+  const fraction = dot < 0 ? 0 : n - 1 - dot;
+  const digits = dot < 0 ? n : n - 1;
+  if (digits > PLAIN_DIGITS_MAX) return null;
+  const shift = exponent - fraction;
+  let minor: number;
+  if (shift >= 0) {
+    if (digits + shift > PLAIN_DIGITS_MAX) return null;
+    minor = value * POWERS_OF_TEN[shift]!;
+  } else {
+    const divisor = POWERS_OF_TEN[-shift]!;
+    if (value % divisor !== 0) return fail('amount_precision');
+    minor = value / divisor;
+  }
+  if (minor === 0) return fail('amount_not_positive');
+  if (maxMinor !== undefined && minor > maxMinor) return fail('amount_too_large');
+  return { ok: true, minor: amountOf(minor) };
 }
 
 /** Minor units back to a decimal string: 15075n, 2 -> "150.75"; -15075n -> "-150.75"; 5n, 0 -> "5". */

@@ -5,7 +5,8 @@
 // chain left open at its end, which the ledger answers per item as TigerBeetle does), with 422.
 import { customAlphabet } from 'nanoid';
 import type { Config } from '../../machines/config.ts';
-import { amountMaxMinor, parseAmount } from '../../machines/ledger/amount.ts';
+import { amountMaxMinor, parseAmount, type AmountError } from '../../machines/ledger/amount.ts';
+import { transferFlags } from '../../machines/ledger/flags.ts';
 import { isValidId, rulesFromConfig, utf8Bytes } from '../../machines/ledger/rules.ts';
 import type { AccountFlags, LedgerRules, TransferInput } from '../../machines/ledger/types.ts';
 import type { Problem } from './problem.ts';
@@ -87,14 +88,47 @@ function rulesOf(config: Config): LedgerRules {
   return rules;
 }
 
-export function checkAmount(body: Record<string, unknown>, currency: string, config: Config, field = 'amount'): Checked<bigint> {
-  const exponent = config.ledger.currencies[currency] ?? 2;
-  const parsed = parseAmount(body[field], exponent, rulesOf(config).amountMaxMinor[currency] ?? amountMaxMinor(config.ledger.amountMax, exponent));
-  if (!parsed.ok) {
-    const detail = parsed.code === 'amount_too_large' ? `amount is above the maximum ${config.ledger.amountMax}` : AMOUNT_TEXT[parsed.code] ?? parsed.code;
-    return bad(`SYNCPAY_ERR_${parsed.code.toUpperCase()}`, detail, field);
+/** How amounts in one currency are read: its minor-unit exponent and its largest amount. */
+interface AmountUnit {
+  readonly exponent: number;
+  readonly maxMinor: bigint;
+}
+
+const UNITS = new WeakMap<Config['ledger'], Map<string, AmountUnit>>();
+/** The unit asked for last: a batch asks for the same one a thousand times in a row. */
+let lastUnitLedger: Config['ledger'] | null = null;
+let lastUnitCurrency = '';
+let lastUnit: AmountUnit = { exponent: 2, maxMinor: 0n };
+
+function unitOf(config: Config, currency: string): AmountUnit {
+  if (config.ledger === lastUnitLedger && currency === lastUnitCurrency) return lastUnit;
+  let units = UNITS.get(config.ledger);
+  if (units === undefined) {
+    units = new Map();
+    UNITS.set(config.ledger, units);
   }
+  let unit = units.get(currency);
+  if (unit === undefined) {
+    const exponent = config.ledger.currencies[currency] ?? 2;
+    unit = { exponent, maxMinor: rulesOf(config).amountMaxMinor[currency] ?? amountMaxMinor(config.ledger.amountMax, exponent) };
+    units.set(currency, unit);
+  }
+  lastUnitLedger = config.ledger;
+  lastUnitCurrency = currency;
+  lastUnit = unit;
+  return unit;
+}
+
+export function checkAmount(body: Record<string, unknown>, currency: string, config: Config, field = 'amount'): Checked<bigint> {
+  const unit = unitOf(config, currency);
+  const parsed = parseAmount(body[field], unit.exponent, unit.maxMinor);
+  if (!parsed.ok) return amountProblem(parsed.code, config, field);
   return { ok: true, value: parsed.minor };
+}
+
+function amountProblem(code: AmountError, config: Config, field: string): { ok: false; problem: Problem } {
+  const detail = code === 'amount_too_large' ? `amount is above the maximum ${config.ledger.amountMax}` : AMOUNT_TEXT[code] ?? code;
+  return bad(`SYNCPAY_ERR_${code.toUpperCase()}`, detail, field);
 }
 
 export function checkReference(body: Record<string, unknown>, config: Config): Checked<string | null> {
@@ -124,65 +158,113 @@ function checkTimeout(body: Record<string, unknown>, pending: boolean): Checked<
   return { ok: true, value: raw };
 }
 
+interface TransferFields { readonly debit: string; readonly credit: string; readonly twoPhase: boolean }
+const PAYMENT_FIELDS: TransferFields = { debit: 'sender', credit: 'receiver', twoPhase: false };
+const TRANSFER_FIELDS: TransferFields = { debit: 'debit_account_id', credit: 'credit_account_id', twoPhase: true };
+
 /** The seed's `POST /payment` body (sender pays receiver). */
 export function checkPayment(body: unknown, config: Config): Checked<TransferInput> {
-  return checkTransferBody(body, config, { debit: 'sender', credit: 'receiver' });
+  return checkTransferBody(body, config, PAYMENT_FIELDS);
 }
 
 /** A `POST /v1/transfers` item. */
 export function checkTransfer(body: unknown, config: Config): Checked<TransferInput> {
-  return checkTransferBody(body, config, { debit: 'debit_account_id', credit: 'credit_account_id', twoPhase: true });
+  return checkTransferBody(body, config, TRANSFER_FIELDS);
 }
 
-function checkTransferBody(body: unknown, config: Config, names: { debit: string; credit: string; twoPhase?: boolean }): Checked<TransferInput> {
-  const obj = checkObject(body);
-  if (!obj.ok) return obj;
-  const b = obj.value;
+/**
+ * One transfer item; runs for every item of every batch. Each field's common, valid form is
+ * accepted inline (an absent optional field, an id-shaped name, a plain amount) without the
+ * `{ok, value}` wrapper the exported checks return; anything else goes through those checks, so
+ * every refusal keeps its exact code, text and precedence.
+ */
+function checkTransferBody(body: unknown, config: Config, names: TransferFields): Checked<TransferInput> {
+  if (!isPlainObject(body)) return bad('SYNCPAY_ERR_BODY_NOT_OBJECT', 'the request body must be a JSON object');
+  const b = body;
   // Presence first, so a client missing several fields learns the first one by a stable rule.
-  for (const field of ['amount', names.debit, names.credit]) {
-    if (b[field] === undefined) return bad(field === 'amount' ? 'SYNCPAY_ERR_AMOUNT_REQUIRED' : 'SYNCPAY_ERR_FIELD_REQUIRED', `${field} is required`, field);
+  const rawAmount = b.amount;
+  if (rawAmount === undefined) return bad('SYNCPAY_ERR_AMOUNT_REQUIRED', 'amount is required', 'amount');
+  const rawDebit = b[names.debit];
+  if (rawDebit === undefined) return bad('SYNCPAY_ERR_FIELD_REQUIRED', `${names.debit} is required`, names.debit);
+  const rawCredit = b[names.credit];
+  if (rawCredit === undefined) return bad('SYNCPAY_ERR_FIELD_REQUIRED', `${names.credit} is required`, names.credit);
+  // A valid id has no whitespace, so it is its own trimmed form and checkName would accept it as is.
+  let debit: string;
+  if (isValidId(rawDebit)) debit = rawDebit;
+  else {
+    const c = checkName(b, names.debit);
+    if (!c.ok) return c;
+    debit = c.value!;
   }
-  const debit = checkName(b, names.debit);
-  if (!debit.ok) return debit;
-  const credit = checkName(b, names.credit);
-  if (!credit.ok) return credit;
-  const currency = checkCurrency(b, config);
-  if (!currency.ok) return currency;
-  const amount = checkAmount(b, currency.value, config);
-  if (!amount.ok) return amount;
-  if (debit.value === credit.value) {
+  let credit: string;
+  if (isValidId(rawCredit)) credit = rawCredit;
+  else {
+    const c = checkName(b, names.credit);
+    if (!c.ok) return c;
+    credit = c.value!;
+  }
+  let currency: string;
+  const rawCurrency = b.currency;
+  if (rawCurrency === undefined || rawCurrency === null) currency = config.ledger.defaultCurrency;
+  else {
+    const c = checkCurrency(b, config);
+    if (!c.ok) return c;
+    currency = c.value;
+  }
+  const unit = unitOf(config, currency);
+  const parsed = parseAmount(rawAmount, unit.exponent, unit.maxMinor);
+  if (!parsed.ok) return amountProblem(parsed.code, config, 'amount');
+  if (debit === credit) {
     return bad('SYNCPAY_ERR_SAME_ACCOUNT', `${names.debit} and ${names.credit} must differ`, names.credit);
   }
-  const id = checkId(b);
-  if (!id.ok) return id;
-  const reference = checkReference(b, config);
-  if (!reference.ok) return reference;
+  let id: string;
+  const rawId = b.id;
+  if (rawId === undefined || rawId === null) id = generateId();
+  else if (isValidId(rawId)) id = rawId;
+  else {
+    const c = checkId(b);
+    if (!c.ok) return c;
+    id = c.value;
+  }
+  let reference: string | null = null;
+  if (b.reference !== undefined && b.reference !== null) {
+    const c = checkReference(b, config);
+    if (!c.ok) return c;
+    reference = c.value;
+  }
   let pending = false;
   let linked = false;
   let timeoutMs = 0;
   if (names.twoPhase) {
-    const p = checkBoolean(b, 'pending');
-    if (!p.ok) return p;
-    const l = checkBoolean(b, 'linked');
-    if (!l.ok) return l;
-    const t = checkTimeout(b, p.value);
-    if (!t.ok) return t;
-    pending = p.value;
-    linked = l.value;
-    timeoutMs = t.value;
+    if (b.pending !== undefined) {
+      const p = checkBoolean(b, 'pending');
+      if (!p.ok) return p;
+      pending = p.value;
+    }
+    if (b.linked !== undefined) {
+      const l = checkBoolean(b, 'linked');
+      if (!l.ok) return l;
+      linked = l.value;
+    }
+    if (b.timeout_ms !== undefined && b.timeout_ms !== null) {
+      const t = checkTimeout(b, pending);
+      if (!t.ok) return t;
+      timeoutMs = t.value;
+    }
   }
   return {
     ok: true,
     value: {
-      id: id.value,
-      debitAccountId: debit.value!,
-      creditAccountId: credit.value!,
-      amount: amount.value,
-      currency: currency.value,
-      flags: { linked, pending, post: false, void: false },
+      id,
+      debitAccountId: debit,
+      creditAccountId: credit,
+      amount: parsed.minor,
+      currency,
+      // The shared flag objects the codec decodes to: frozen, one per bit pattern (bits 1 and 2).
+      flags: transferFlags((linked ? 1 : 0) | (pending ? 2 : 0)),
       pendingId: null,
       timeoutMs,
-      reference: reference.value,
+      reference,
     },
   };
 }
