@@ -38,6 +38,17 @@ try {
   let cpuAtStart: number[] = [];
   let machineAtStart = machineTicks();
   let okAtStart = 0;
+  // A line every 10 s: what a unit costs as the ledger grows (snapshots, collections of a larger heap).
+  let windowCpu = processCpuUs();
+  let windowOk = 0;
+  const windows = setInterval(() => {
+    const cpu = processCpuUs();
+    const units = ok - windowOk;
+    const us = units > 0 ? cpu.reduce((sum, v, i) => sum + v - (windowCpu[i] ?? 0), 0) / units : 0;
+    console.log(`  window: ${(units / 10).toFixed(0)}/s, CPU µs per unit ${us.toFixed(1)} (all processes), ${ok} acknowledged so far`);
+    windowCpu = cpu;
+    windowOk = ok;
+  }, 10_000);
   const warmup = setTimeout(() => {
     cpuAtStart = processCpuUs();
     machineAtStart = machineTicks();
@@ -57,6 +68,7 @@ try {
     }
   }));
   clearTimeout(warmup);
+  clearInterval(windows);
   const cpuAtEnd = processCpuUs();
   const machineAtEnd = machineTicks();
   client.close();
