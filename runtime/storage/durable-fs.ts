@@ -57,10 +57,22 @@ export function writeFullyAndSync(fd: number, bytes: Uint8Array, position: numbe
  * never a mix: write a temporary file, fsync it, rename it over the old one, fsync the directory.
  */
 export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  await writeFileAtomicallyWith(dir, name, (write) => write(bytes, 0));
+}
+
+/** Writes all of `bytes` at `position` of the file being made; resolves once they are written. */
+export type PositionedWrite = (bytes: Uint8Array, position: number) => Promise<void>;
+
+/**
+ * writeFileAtomically for a file made piece by piece: `fill` writes the content through the
+ * function it is given (in any order of positions), and the file replaces `dir/name` only once all
+ * of it is written and fsynced. A large file need not exist in memory as one buffer.
+ */
+export async function writeFileAtomicallyWith(dir: string, name: string, fill: (write: PositionedWrite) => Promise<void>): Promise<void> {
   const temp = join(dir, name + TEMP_SUFFIX);
   const handle = await open(temp, 'w');
   try {
-    await writeFully(handle, bytes, 0);
+    await fill((bytes, position) => writeFully(handle, bytes, position));
     await handle.sync();
   } finally {
     await handle.close();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { SnapshotMeta } from '../../machines/types.ts';
 import type { Logger } from '../../actors/ports.ts';
 import { crc32c } from './crc32c.ts';
-import { writeFileAtomically } from './durable-fs.ts';
+import { writeFileAtomicallyWith, type PositionedWrite } from './durable-fs.ts';
 import { parseSnapshotFileName, snapshotFileName } from './file-names.ts';
 import { HASH_BYTES, hashBytes } from './record-codec.ts';
 
@@ -37,50 +37,60 @@ export function snapshotContentHash(meta: SnapshotMeta, data: string): Buffer {
 }
 
 export function encodeSnapshot(meta: SnapshotMeta, data: string, chainHash: Uint8Array): Buffer {
-  const buf = snapshotHeader(meta, data, chainHash);
+  const header = snapshotHeader(meta, data, chainHash);
+  const buf = Buffer.allocUnsafe(HEADER_BYTES + header.readUInt32BE(40));
+  header.copy(buf, 0);
   buf.write(data, HEADER_BYTES, 'utf8');
   buf.writeUInt32BE(crc32c(buf.subarray(8)), 4);
   return buf;
 }
 
-/** Characters encoded and checksummed between two yields: a few milliseconds of work. */
+/** Characters encoded, checksummed and written between two yields: a few milliseconds of work. */
 const SLICE_CHARS = 1 << 20;
+/** A slice's UTF-8 can take up to three bytes per UTF-16 unit. */
+const SLICE_BYTES_MAX = 3 * SLICE_CHARS;
 
 /**
- * The same bytes as `encodeSnapshot`, made a slice at a time with `pause()` awaited in between.
+ * Writes the bytes `encodeSnapshot` makes through `write`, a slice at a time with `pause()`
+ * awaited in between, the header (whose checksum covers everything after it) last.
  * Encoding and checksumming a ledger of millions of transfers takes hundreds of milliseconds of
  * main-thread time (about 4 ms per MB here); done in one go, that silence is as long as an
- * election timeout and a leader taking a snapshot under load would lose its leadership.
+ * election timeout and a leader taking a snapshot under load would lose its leadership. And the
+ * file never exists in memory as one buffer: a buffer of hundreds of MB, counted by V8 as external
+ * memory, forces a full garbage collection of the heap on every node at every snapshot.
  */
-export async function encodeSnapshotInSlices(meta: SnapshotMeta, data: string, chainHash: Uint8Array, pause: () => Promise<void>): Promise<Buffer> {
-  const buf = snapshotHeader(meta, data, chainHash);
-  let crc = crc32c(buf.subarray(8, HEADER_BYTES));
-  let offset = HEADER_BYTES;
+export async function writeSnapshotInSlices(write: PositionedWrite, meta: SnapshotMeta, data: string, chainHash: Uint8Array, pause: () => Promise<void>): Promise<void> {
+  const header = snapshotHeader(meta, data, chainHash);
+  const dataBytes = header.readUInt32BE(40);
+  let crc = crc32c(header.subarray(8));
+  const chunk = Buffer.allocUnsafe(Math.min(SLICE_BYTES_MAX, Math.max(1, dataBytes)));
+  let position = HEADER_BYTES;
   for (let start = 0; start < data.length; ) {
     let end = Math.min(data.length, start + SLICE_CHARS);
     // Never split a surrogate pair: each half alone would encode as a replacement character.
     const last = data.charCodeAt(end - 1);
     if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--;
-    const written = buf.write(data.slice(start, end), offset, 'utf8');
-    crc = crc32c(buf.subarray(offset, offset + written), crc);
-    offset += written;
+    const written = chunk.write(data.slice(start, end), 0, 'utf8');
+    const bytes = chunk.subarray(0, written);
+    crc = crc32c(bytes, crc);
+    await write(bytes, position);
+    position += written;
     start = end;
     if (start < data.length) await pause();
   }
-  if (offset !== buf.length) throw new Error(`SYNCPAY_ERR_ASSERTION: snapshot encoded to ${offset} bytes, expected ${buf.length}`);
-  buf.writeUInt32BE(crc, 4);
-  return buf;
+  if (position !== HEADER_BYTES + dataBytes) throw new Error(`SYNCPAY_ERR_ASSERTION: snapshot encoded to ${position} bytes, expected ${HEADER_BYTES + dataBytes}`);
+  header.writeUInt32BE(crc, 4);
+  await write(header, 0);
 }
 
-/** A buffer sized for the whole file with every header field but the checksum filled in. */
+/** The file's header with every field but the checksum filled in (the data's UTF-8 length included). */
 function snapshotHeader(meta: SnapshotMeta, data: string, chainHash: Uint8Array): Buffer {
-  const dataLength = Buffer.byteLength(data, 'utf8');
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + dataLength);
+  const buf = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(buf, 0);
   buf.writeBigUInt64BE(BigInt(meta.index), 8);
   buf.writeBigUInt64BE(BigInt(meta.term), 16);
   buf.set(chainHash.subarray(0, HASH_BYTES), 24);
-  buf.writeUInt32BE(dataLength, 40);
+  buf.writeUInt32BE(Buffer.byteLength(data, 'utf8'), 40);
   return buf;
 }
 
@@ -102,8 +112,8 @@ export function decodeSnapshot(bytes: Buffer, file: string): StoredSnapshot | st
 
 export async function writeSnapshot(dir: string, snapshot: Omit<StoredSnapshot, 'file'>): Promise<string> {
   const name = snapshotFileName(snapshot.meta.index);
-  const bytes = await encodeSnapshotInSlices(snapshot.meta, snapshot.data, snapshot.chainHash, () => new Promise((resolve) => setImmediate(resolve)));
-  await writeFileAtomically(dir, name, bytes);
+  const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  await writeFileAtomicallyWith(dir, name, (write) => writeSnapshotInSlices(write, snapshot.meta, snapshot.data, snapshot.chainHash, pause));
   return name;
 }
 
