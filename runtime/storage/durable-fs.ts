@@ -17,7 +17,7 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Writes all of `bytes` at `position`; a single write call may legally write less. */
-export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
@@ -26,20 +26,30 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
   }
 }
 
+/** The two callback calls writeFullyAndSync makes; a spec substitutes short writes. */
+export interface FdIo {
+  write(fd: number, bytes: Uint8Array, offset: number, length: number, position: number, done: (err: NodeJS.ErrnoException | null, written: number) => void): void;
+  fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
+}
+
+const NODE_FD_IO: FdIo = { write, fdatasync };
+
 /**
  * Writes all of `bytes` at `position` of the open file `fd`, then fdatasyncs it: a group commit's
  * two steps. Callback I/O with a single promise around both, because this runs once per append
  * round on every node, and each FileHandle call costs a promise and its bookkeeping of its own.
+ * It works on the raw descriptor, so nothing else may close that file while it runs (FileHandle
+ * would wait): the log store's commit queue runs an append round apart from every close.
  */
-export function writeFullyAndSync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+export function writeFullyAndSync(fd: number, bytes: Uint8Array, position: number, io: FdIo = NODE_FD_IO): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = 0;
     const next = (): void => {
       if (done === bytes.length) {
-        fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+        io.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
         return;
       }
-      write(fd, bytes, done, bytes.length - done, position + done, (err, written) => {
+      io.write(fd, bytes, done, bytes.length - done, position + done, (err, written) => {
         if (err) reject(err);
         else if (written <= 0) reject(new Error(`write returned ${written}`));
         else {
@@ -65,14 +75,22 @@ export type PositionedWrite = (bytes: Uint8Array, position: number) => Promise<v
 
 /**
  * writeFileAtomically for a file made piece by piece: `fill` writes the content through the
- * function it is given (in any order of positions), and the file replaces `dir/name` only once all
- * of it is written and fsynced. A large file need not exist in memory as one buffer.
+ * function it is given (in any order of positions; a piece's bytes must not change until its
+ * write resolves), and the file replaces `dir/name` only once every write has finished and the
+ * file is fsynced. A large file need not exist in memory as one buffer.
  */
 export async function writeFileAtomicallyWith(dir: string, name: string, fill: (write: PositionedWrite) => Promise<void>): Promise<void> {
   const temp = join(dir, name + TEMP_SUFFIX);
   const handle = await open(temp, 'w');
   try {
-    await fill((bytes, position) => writeFully(handle, bytes, position));
+    const writes: Promise<void>[] = [];
+    await fill((bytes, position) => {
+      const written = writeFully(handle, bytes, position);
+      writes.push(written);
+      return written;
+    });
+    // A fill that did not wait for one of its writes still gets it finished before the sync.
+    await Promise.all(writes);
     await handle.sync();
   } finally {
     await handle.close();

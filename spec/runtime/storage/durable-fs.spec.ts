@@ -1,12 +1,33 @@
 // writeFullyAndSync is the append round's only write: it must put every byte at its position
-// (after what is already there) and report an I/O error rather than resolve.
+// (after what is already there), however few bytes each write call takes, sync only after the
+// last of them, resolve only once the sync is done, and report an I/O error rather than resolve.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFullyAndSync } from '../../../runtime/storage/durable-fs.ts';
+import { writeFullyAndSync, type FdIo } from '../../../runtime/storage/durable-fs.ts';
+
+/** An in-memory file whose write calls take at most `per` bytes and answer on a later turn. */
+function shortWrites(per: number): { io: FdIo; file: Buffer; calls: string[]; finishSync: () => void } {
+  const file = Buffer.alloc(64);
+  const calls: string[] = [];
+  let pendingSync: (() => void) | null = null;
+  const io: FdIo = {
+    write(_fd, bytes, offset, length, position, done) {
+      const n = Math.min(per, length);
+      file.set(bytes.subarray(offset, offset + n), position);
+      calls.push(`write ${position} ${n}`);
+      setImmediate(() => done(null, n));
+    },
+    fdatasync(_fd, done) {
+      calls.push('sync');
+      pendingSync = () => done(null);
+    },
+  };
+  return { io, file, calls, finishSync: () => pendingSync?.() };
+}
 
 test('writes every byte at its position, after the bytes already in the file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'syncpay-durable-fs-'));
@@ -26,6 +47,40 @@ test('writes every byte at its position, after the bytes already in the file', a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('short writes: every byte lands at its place, the sync comes after the last, and it resolves only once synced', async () => {
+  const { io, file, calls, finishSync } = shortWrites(7);
+  const bytes = Buffer.from('0123456789abcdefghijklmnopqrstu');
+  let resolved = false;
+  const done = writeFullyAndSync(3, bytes, 10, io).then(() => {
+    resolved = true;
+  });
+  for (let turn = 0; turn < 50 && !calls.includes('sync'); turn++) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.ok(calls.includes('sync'), 'synced');
+  assert.is(resolved, false, 'not resolved while the sync is outstanding');
+  finishSync();
+  await done;
+  assert.equal(calls, ['write 10 7', 'write 17 7', 'write 24 7', 'write 31 7', 'write 38 3', 'sync']);
+  assert.is(file.subarray(10, 10 + bytes.length).toString(), bytes.toString());
+});
+
+test('a write call that writes nothing is an error, and nothing is synced', async () => {
+  const calls: string[] = [];
+  const io: FdIo = {
+    write: (_fd, _bytes, _offset, _length, _position, done) => setImmediate(() => done(null, 0)),
+    fdatasync: (_fd, done) => {
+      calls.push('sync');
+      done(null);
+    },
+  };
+  let failed: unknown = null;
+  await writeFullyAndSync(3, Buffer.from('abc'), 0, io).catch((err: unknown) => {
+    failed = err;
+  });
+  assert.match(String(failed), /write returned 0/);
+  assert.equal(calls, []);
 });
 
 test('rejects when the descriptor cannot be written', async () => {

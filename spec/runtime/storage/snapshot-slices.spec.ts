@@ -12,16 +12,21 @@ const chain = Buffer.alloc(16, 0xab);
 async function both(data: string): Promise<{ sliced: Buffer; pauses: number; writes: number }> {
   let pauses = 0;
   let writes = 0;
-  // An in-memory file: each write is copied at once, as the chunk it came in is reused.
+  // An in-memory file whose writes land on a later turn, as a file's do: a writer that reused its
+  // chunk before a write had finished would corrupt the copy.
   let sliced = Buffer.alloc(0);
+  const positions: string[] = [];
   await writeSnapshotInSlices(async (bytes, position) => {
     writes++;
+    positions.push(`${position}+${bytes.length}`);
+    await new Promise((resolve) => setImmediate(resolve));
     if (sliced.length < position + bytes.length) sliced = Buffer.concat([sliced, Buffer.alloc(position + bytes.length - sliced.length)]);
     sliced.set(bytes, position);
   }, meta, data, chain, async () => {
     pauses++;
   });
   assert.ok(sliced.equals(encodeSnapshot(meta, data, chain)), `same bytes for ${data.length} chars`);
+  assert.is(positions.at(-1), '0+44', 'the header (with the checksum of everything after it) is written last');
   const decoded = decodeSnapshot(sliced, 'mem');
   assert.ok(typeof decoded !== 'string', String(decoded));
   if (typeof decoded !== 'string') {
