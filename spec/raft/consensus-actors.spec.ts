@@ -307,6 +307,16 @@ test('a timer that fires late is judged after the messages read in the same turn
   assert.equal(r.sent.filter((m) => m.message.type === 'peer.requestVote').map((m) => m.to).sort(), ['b', 'c']);
 });
 
+test('a tick deferred when leader-election stops in the same turn is dropped: time does not move on without it', async () => {
+  const r = rig();
+  await boot(r);
+  r.sent.length = 0;
+  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
+  void r.actors.get('leader-election')!.stop();
+  await settle();
+  assert.equal(r.sent.filter((m) => m.message.type === 'peer.requestVote'), [], 'no election once leader-election has stopped');
+});
+
 test('a new term is on disk before any entry of that term is written', async () => {
   const r = rig();
   await boot(r);
