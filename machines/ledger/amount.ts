@@ -98,8 +98,9 @@ function parsePlain(text: string, exponent: number, maxMinor: bigint | undefined
   // "1." and ".5" are formats the general path refuses or reads; leave them to it.
   if (dot === 0 || dot === n - 1) return null;
   const fraction = dot < 0 ? 0 : n - 1 - dot;
+  // At most 16 characters: with a dot that is at most 15 digits, without one the check on
+  // `digits + shift` below (shift >= 0) refuses a sixteenth.
   const digits = dot < 0 ? n : n - 1;
-  if (digits > PLAIN_DIGITS_MAX) return null;
   const shift = exponent - fraction;
   let minor: number;
   if (shift >= 0) {

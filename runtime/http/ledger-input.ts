@@ -28,8 +28,11 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 export function checkObject(body: unknown): Checked<Record<string, unknown>> {
-  if (!isPlainObject(body)) return bad('SYNCPAY_ERR_BODY_NOT_OBJECT', 'the request body must be a JSON object');
-  return { ok: true, value: body };
+  return isPlainObject(body) ? { ok: true, value: body } : notObject();
+}
+
+function notObject(): { ok: false; problem: Problem } {
+  return bad('SYNCPAY_ERR_BODY_NOT_OBJECT', 'the request body must be a JSON object');
 }
 
 /** An account name: trimmed, then 1-128 characters of letters, digits and `._:@-`. */
@@ -119,13 +122,6 @@ function unitOf(config: Config, currency: string): AmountUnit {
   return unit;
 }
 
-export function checkAmount(body: Record<string, unknown>, currency: string, config: Config, field = 'amount'): Checked<bigint> {
-  const unit = unitOf(config, currency);
-  const parsed = parseAmount(body[field], unit.exponent, unit.maxMinor);
-  if (!parsed.ok) return amountProblem(parsed.code, config, field);
-  return { ok: true, value: parsed.minor };
-}
-
 function amountProblem(code: AmountError, config: Config, field: string): { ok: false; problem: Problem } {
   const detail = code === 'amount_too_large' ? `amount is above the maximum ${config.ledger.amountMax}` : AMOUNT_TEXT[code] ?? code;
   return bad(`SYNCPAY_ERR_${code.toUpperCase()}`, detail, field);
@@ -158,6 +154,17 @@ function checkTimeout(body: Record<string, unknown>, pending: boolean): Checked<
   return { ok: true, value: raw };
 }
 
+/**
+ * An account name as checkName reads it, or its refusal. A valid id has no whitespace and at most
+ * 128 characters (rules.ts), the same limit checkName applies, so it is its own trimmed form and
+ * checkName would accept it unchanged: only other values need the full check.
+ */
+function accountName(b: Record<string, unknown>, field: string, raw: unknown): string | { ok: false; problem: Problem } {
+  if (isValidId(raw)) return raw;
+  const c = checkName(b, field);
+  return c.ok ? c.value! : c;
+}
+
 interface TransferFields { readonly debit: string; readonly credit: string; readonly twoPhase: boolean }
 const PAYMENT_FIELDS: TransferFields = { debit: 'sender', credit: 'receiver', twoPhase: false };
 const TRANSFER_FIELDS: TransferFields = { debit: 'debit_account_id', credit: 'credit_account_id', twoPhase: true };
@@ -173,14 +180,14 @@ export function checkTransfer(body: unknown, config: Config): Checked<TransferIn
 }
 
 /**
- * One transfer item; runs for every item of every batch. Each field's common, valid form is
- * accepted inline (an absent optional field, an id-shaped name, a plain amount) without the
- * `{ok, value}` wrapper the exported checks return; anything else goes through those checks, so
- * every refusal keeps its exact code, text and precedence.
+ * One transfer item; runs for every item of every batch. Each field's common, valid form (an
+ * absent optional field, an id-shaped name) is accepted inline, without the `{ok, value}` wrapper
+ * the exported checks return, and the amount goes straight to parseAmount with its currency's
+ * unit; anything else goes through the exported checks, so every refusal keeps its exact code,
+ * text and precedence.
  */
-function checkTransferBody(body: unknown, config: Config, names: TransferFields): Checked<TransferInput> {
-  if (!isPlainObject(body)) return bad('SYNCPAY_ERR_BODY_NOT_OBJECT', 'the request body must be a JSON object');
-  const b = body;
+function checkTransferBody(b: unknown, config: Config, names: TransferFields): Checked<TransferInput> {
+  if (!isPlainObject(b)) return notObject();
   // Presence first, so a client missing several fields learns the first one by a stable rule.
   const rawAmount = b.amount;
   if (rawAmount === undefined) return bad('SYNCPAY_ERR_AMOUNT_REQUIRED', 'amount is required', 'amount');
@@ -188,21 +195,10 @@ function checkTransferBody(body: unknown, config: Config, names: TransferFields)
   if (rawDebit === undefined) return bad('SYNCPAY_ERR_FIELD_REQUIRED', `${names.debit} is required`, names.debit);
   const rawCredit = b[names.credit];
   if (rawCredit === undefined) return bad('SYNCPAY_ERR_FIELD_REQUIRED', `${names.credit} is required`, names.credit);
-  // A valid id has no whitespace, so it is its own trimmed form and checkName would accept it as is.
-  let debit: string;
-  if (isValidId(rawDebit)) debit = rawDebit;
-  else {
-    const c = checkName(b, names.debit);
-    if (!c.ok) return c;
-    debit = c.value!;
-  }
-  let credit: string;
-  if (isValidId(rawCredit)) credit = rawCredit;
-  else {
-    const c = checkName(b, names.credit);
-    if (!c.ok) return c;
-    credit = c.value!;
-  }
+  const debit = accountName(b, names.debit, rawDebit);
+  if (typeof debit !== 'string') return debit;
+  const credit = accountName(b, names.credit, rawCredit);
+  if (typeof credit !== 'string') return credit;
   let currency: string;
   const rawCurrency = b.currency;
   if (rawCurrency === undefined || rawCurrency === null) currency = config.ledger.defaultCurrency;
@@ -286,7 +282,7 @@ Checked<{ id: string; amount: bigint | null; reference: string | null }> {
     // The caller found the pending transfer and passes its currency's exponent; the ledger itself
     // refuses an amount above the pending one.
     const parsed = parseAmount(obj.value.amount, exponent);
-    if (!parsed.ok) return bad(`SYNCPAY_ERR_${parsed.code.toUpperCase()}`, AMOUNT_TEXT[parsed.code] ?? parsed.code, 'amount');
+    if (!parsed.ok) return amountProblem(parsed.code, config, 'amount');
     amount = parsed.minor;
   }
   return { ok: true, value: { id: id.value, amount, reference: reference.value } };

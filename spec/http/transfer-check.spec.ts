@@ -54,7 +54,7 @@ function model(body: unknown, config: Config, names: Fields): Checked<TransferIn
   if (!credit.ok) return credit;
   const currency = checkCurrency(b, config);
   if (!currency.ok) return currency;
-  // The amount straight from the configuration (not through checkAmount's per-configuration cache).
+  // The amount straight from the configuration (not through the route's per-configuration unit cache).
   const exponent = config.ledger.currencies[currency.value] ?? 2;
   const amount = parseAmount(b.amount, exponent, amountMaxMinor(config.ledger.amountMax, exponent));
   if (!amount.ok) {

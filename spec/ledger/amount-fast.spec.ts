@@ -1,7 +1,8 @@
 // parseAmount's plain-decimal fast path (no RegExp, double arithmetic below 10^15) against the
 // definition it must agree with: the decimal grammar read by a RegExp and scaled with bigints.
 // Seeded random text leans on the fast path's edges (15 and 16 digits, a dot first or last, two
-// dots, exponents 0-6 and an out-of-range one, results just around the maximum), plus JSON numbers.
+// dots) at exponents 0-6 under a random maximum, plus JSON numbers; a fixed list adds exponent 16
+// and other edge cases.
 // Set AMOUNT_FAST_SEED to replay; the seed is printed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
