@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '../../../machines/types.ts';
 import type { FileLogStore } from '../../../runtime/storage/index.ts';
-import { openStore, storeSuite, type Ctx } from './store-fixture.ts';
+import { assertRejects, openStore, storeSuite, type Ctx } from './store-fixture.ts';
 
 const store = storeSuite('file log store', 'syncpay-store-');
 
@@ -217,10 +217,10 @@ store('misuse: an append with a gap is refused, and the store stays usable', asy
 
 store('misuse: the log refuses use before load() and after close()', async (ctx) => {
   const s = await open(ctx);
-  await assert_rejects(s.append([entry(1)]), /SYNCPAY_ERR_STORAGE_MISUSE: call load\(\)/);
+  await assertRejects(s.append([entry(1)]), /SYNCPAY_ERR_STORAGE_MISUSE: call load\(\)/);
   await s.load();
   await s.close();
-  await assert_rejects(s.append([entry(1)]), /SYNCPAY_ERR_STORAGE_CLOSED/);
+  await assertRejects(s.append([entry(1)]), /SYNCPAY_ERR_STORAGE_CLOSED/);
 });
 
 store('close() waits for appends already issued', async (ctx) => {
@@ -254,34 +254,25 @@ store('a failed write fails the store: every later call rejects until a restart'
     assert.is(r.status, 'rejected');
     assert.match(String((r as PromiseRejectedResult).reason.message), /^SYNCPAY_ERR_STORAGE_FAILED: a storage write failed \(ENOENT/);
   }
-  await assert_rejects(s.truncateFrom(1), /^SYNCPAY_ERR_STORAGE_FAILED/);
-  await assert_rejects(s.saveHardState({ term: 1, votedFor: null }), /^SYNCPAY_ERR_STORAGE_FAILED/);
+  await assertRejects(s.truncateFrom(1), /^SYNCPAY_ERR_STORAGE_FAILED/);
+  await assertRejects(s.saveHardState({ term: 1, votedFor: null }), /^SYNCPAY_ERR_STORAGE_FAILED/);
 });
 
 store('a failed hard-state write fails the store too', async (ctx) => {
   const s = await open(ctx);
   await s.load();
   await rm(ctx.dir, { recursive: true, force: true });
-  await assert_rejects(s.saveHardState({ term: 1, votedFor: 'node1' }), /^SYNCPAY_ERR_STORAGE_FAILED: .*ENOENT/);
-  await assert_rejects(s.append(range(1, 1)), /^SYNCPAY_ERR_STORAGE_FAILED/);
-  await assert_rejects(s.saveHardState({ term: -1, votedFor: null }), /^SYNCPAY_ERR_STORAGE_FAILED/);
+  await assertRejects(s.saveHardState({ term: 1, votedFor: 'node1' }), /^SYNCPAY_ERR_STORAGE_FAILED: .*ENOENT/);
+  await assertRejects(s.append(range(1, 1)), /^SYNCPAY_ERR_STORAGE_FAILED/);
+  await assertRejects(s.saveHardState({ term: -1, votedFor: null }), /^SYNCPAY_ERR_STORAGE_FAILED/);
 });
 
 store('a malformed hard state is refused without failing the store', async (ctx) => {
   const s = await open(ctx);
   await s.load();
-  await assert_rejects(s.saveHardState({ term: 1.5, votedFor: null }), /^SYNCPAY_ERR_STORAGE_MISUSE: bad hard state/);
+  await assertRejects(s.saveHardState({ term: 1.5, votedFor: null }), /^SYNCPAY_ERR_STORAGE_MISUSE: bad hard state/);
   await s.saveHardState({ term: 2, votedFor: null });
 });
 
-async function assert_rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected a rejection matching ${pattern}`);
-}
 
 store.run();

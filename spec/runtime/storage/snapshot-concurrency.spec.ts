@@ -14,7 +14,7 @@ import { snapshotFileName } from '../../../runtime/storage/file-names.ts';
 import { writeSnapshot } from '../../../runtime/storage/snapshot-file.ts';
 import type { SnapshotFileWriter } from '../../../runtime/storage/snapshot-pipeline.ts';
 import { captureLogger } from '../../support/quiet-ports.ts';
-import { storeSuite, type Ctx } from './store-fixture.ts';
+import { assertRejects, storeSuite, type Ctx } from './store-fixture.ts';
 
 const conc = storeSuite('snapshot concurrency', 'syncpay-snapconc-');
 
@@ -82,9 +82,12 @@ class GatedWriter {
   }
 }
 
+/** A loaded store writing snapshot files through `writer`, holding entries 1-60: where every test here starts. */
 async function openGated(ctx: Ctx, writer: GatedWriter): Promise<FileLogStore> {
   const s = await openFileLogStore({ dir: ctx.dir, logger: captureLogger(ctx.lines), segmentBytesMax: SEGMENT_BYTES, writeSnapshotFile: writer.write });
   ctx.stores.push(s);
+  await s.load();
+  await s.append(range(1, 60));
   return s;
 }
 
@@ -149,21 +152,10 @@ function stored(ctx: Ctx, index: number): boolean {
   return ctx.lines.some((l) => l.msg === 'snapshot stored' && (l.obj as { index?: number }).index === index);
 }
 
-async function assertRejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected a rejection matching ${pattern}`);
-}
 
 conc('appends issued while the snapshot file is written complete before it; log and snapshot then boot to the same entries', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const segmentsBefore = names(await readdir(ctx.dir), '.seg');
     const gate = w.hold('before', 40);
     const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
@@ -196,8 +188,6 @@ conc('appends issued while the snapshot file is written complete before it; log 
 conc('truncations above the snapshot go on during the write; ones it covers are refused at once; compaction keeps what follows it', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const gate = w.hold('before', 40);
     const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
     await gate.reached;
@@ -226,8 +216,6 @@ conc('truncations above the snapshot go on during the write; ones it covers are 
 conc('snapshots are written one at a time and installed in order; a stale one is refused, a repeated one waits for the first', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const gate = w.hold('before', 20);
     const first = track(s.saveSnapshot({ index: 20, term: 1 }, 'S20'));
     await gate.reached;
@@ -256,8 +244,6 @@ conc('snapshots are written one at a time and installed in order; a stale one is
 conc('a snapshot from the leader that replaces the log finishes the one being written first, and the appends after it follow it', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const gate = w.hold('before', 40);
     const local = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
     await gate.reached;
@@ -283,8 +269,6 @@ conc('a snapshot from the leader that replaces the log finishes the one being wr
 conc('a crash while the file is written boots to the old snapshot and every entry acknowledged meanwhile', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     await s.saveSnapshot({ index: 20, term: 1 }, 'S20');
     const gate = w.hold('before', 40);
     const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
@@ -310,8 +294,6 @@ conc('a crash while the file is written boots to the old snapshot and every entr
 conc('a crash after the rename boots to the new snapshot and the entries appended meanwhile, also part way through the compaction', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const gate = w.hold('after', 40);
     const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
     await gate.reached;
@@ -346,8 +328,6 @@ conc('a crash after the rename boots to the new snapshot and the entries appende
 conc('load() (an actor restart) during a write waits for the snapshot and recovers it with the entries appended meanwhile', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const gate = w.hold('before', 40);
     const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
     await gate.reached;
@@ -369,8 +349,6 @@ conc('load() (an actor restart) during a write waits for the snapshot and recove
 conc('close() during a write waits until the snapshot is installed', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const segmentsBefore = names(await readdir(ctx.dir), '.seg');
     const gate = w.hold('before', 40);
     const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
@@ -391,8 +369,6 @@ conc('close() during a write waits until the snapshot is installed', (ctx) =>
 conc('close() right after a snapshot call, before the store reached it, still waits for the install', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.load();
-    await s.append(range(1, 60));
     const gate = w.hold('before', 40);
     // All in one tick: the snapshot is only planned once the queue reaches it, after the first append.
     const before = s.append(range(61, 62));

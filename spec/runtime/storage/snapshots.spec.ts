@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '../../../machines/types.ts';
 import type { FileLogStore } from '../../../runtime/storage/index.ts';
-import { openStore, storeSuite, type Ctx } from './store-fixture.ts';
+import { assertRejects, openStore, storeSuite, type Ctx } from './store-fixture.ts';
 
 const snap = storeSuite('snapshots', 'syncpay-snap-');
 
@@ -237,14 +237,5 @@ snap('a large snapshot with non-ASCII data round-trips', async (ctx) => {
   assert.is((await s.load()).snapshot?.data, data);
 });
 
-async function assertRejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    assert.match((err as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected a rejection matching ${pattern}`);
-}
 
 snap.run();

@@ -1,9 +1,11 @@
 // Shared fixture of the storage specs: a suite whose every test gets a fresh temporary data
-// directory, a capturing logger and the stores it opened, all closed and removed afterwards.
+// directory, a capturing logger and the stores it opened, all closed and removed afterwards; and
+// the one assertion they all need that uvu lacks, a rejection with a given message.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite, type Test } from 'uvu';
+import * as assert from 'uvu/assert';
 import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/index.ts';
 import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
 
@@ -32,4 +34,15 @@ export async function openStore(ctx: Ctx, segmentBytesMax?: number, onFsync?: (m
   const store = await openFileLogStore({ dir: ctx.dir, logger: captureLogger(ctx.lines), segmentBytesMax, onFsync });
   ctx.stores.push(store);
   return store;
+}
+
+/** `p` rejects, with a message matching `pattern`. */
+export async function assertRejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    assert.match((err as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${pattern}`);
 }
