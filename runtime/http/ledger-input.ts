@@ -91,37 +91,6 @@ function rulesOf(config: Config): LedgerRules {
   return rules;
 }
 
-/** How amounts in one currency are read: its minor-unit exponent and its largest amount. */
-interface AmountUnit {
-  readonly exponent: number;
-  readonly maxMinor: bigint;
-}
-
-const UNITS = new WeakMap<Config['ledger'], Map<string, AmountUnit>>();
-/** The unit asked for last: a batch asks for the same one a thousand times in a row. */
-let lastUnitLedger: Config['ledger'] | null = null;
-let lastUnitCurrency = '';
-let lastUnit: AmountUnit = { exponent: 2, maxMinor: 0n };
-
-function unitOf(config: Config, currency: string): AmountUnit {
-  if (config.ledger === lastUnitLedger && currency === lastUnitCurrency) return lastUnit;
-  let units = UNITS.get(config.ledger);
-  if (units === undefined) {
-    units = new Map();
-    UNITS.set(config.ledger, units);
-  }
-  let unit = units.get(currency);
-  if (unit === undefined) {
-    const exponent = config.ledger.currencies[currency] ?? 2;
-    unit = { exponent, maxMinor: rulesOf(config).amountMaxMinor[currency] ?? amountMaxMinor(config.ledger.amountMax, exponent) };
-    units.set(currency, unit);
-  }
-  lastUnitLedger = config.ledger;
-  lastUnitCurrency = currency;
-  lastUnit = unit;
-  return unit;
-}
-
 function amountProblem(code: AmountError, config: Config, field: string): { ok: false; problem: Problem } {
   const detail = code === 'amount_too_large' ? `amount is above the maximum ${config.ledger.amountMax}` : AMOUNT_TEXT[code] ?? code;
   return bad(`SYNCPAY_ERR_${code.toUpperCase()}`, detail, field);
@@ -182,9 +151,8 @@ export function checkTransfer(body: unknown, config: Config): Checked<TransferIn
 /**
  * One transfer item; runs for every item of every batch. Each field's common, valid form (an
  * absent optional field, an id-shaped name) is accepted inline, without the `{ok, value}` wrapper
- * the exported checks return, and the amount goes straight to parseAmount with its currency's
- * unit; anything else goes through the exported checks, so every refusal keeps its exact code,
- * text and precedence.
+ * the exported checks return, and the amount goes straight to parseAmount; anything else goes
+ * through the exported checks, so every refusal keeps its exact code, text and precedence.
  */
 function checkTransferBody(b: unknown, config: Config, names: TransferFields): Checked<TransferInput> {
   if (!isPlainObject(b)) return notObject();
@@ -207,8 +175,8 @@ function checkTransferBody(b: unknown, config: Config, names: TransferFields): C
     if (!c.ok) return c;
     currency = c.value;
   }
-  const unit = unitOf(config, currency);
-  const parsed = parseAmount(rawAmount, unit.exponent, unit.maxMinor);
+  const exponent = config.ledger.currencies[currency] ?? 2;
+  const parsed = parseAmount(rawAmount, exponent, rulesOf(config).amountMaxMinor[currency] ?? amountMaxMinor(config.ledger.amountMax, exponent));
   if (!parsed.ok) return amountProblem(parsed.code, config, 'amount');
   if (debit === credit) {
     return bad('SYNCPAY_ERR_SAME_ACCOUNT', `${names.debit} and ${names.credit} must differ`, names.credit);
