@@ -7,13 +7,12 @@
 // do, a lone surrogate as U+FFFD.
 import { transferBits } from './flags.ts';
 import type { Transfer } from './types.ts';
+import { UTF8_PER_UNIT_MAX, writeUtf8 } from './utf8.ts';
 
 const BAR = 0x7c; // |
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
 const DASH = 0x2d;
-/** Bytes one UTF-16 code unit can take in UTF-8 at most (a surrogate pair: 4 for 2 units). */
-const UTF8_PER_UNIT_MAX = 3;
 /** Room for the numbers and separators of one line. */
 const LINE_FIXED_BYTES_MAX = 128;
 
@@ -86,37 +85,9 @@ export class HashLineWriter {
     this.buffer = grown;
   }
 
-  /** UTF-8 of a string; ASCII (every id and currency) takes the first branch only. */
+  /** UTF-8 of a string (room reserved by the caller). */
   private text(s: string): void {
-    const b = this.buffer;
-    let at = this.length;
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        b[at++] = c;
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        }
-      }
-      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-      if (c < 0x800) {
-        b[at++] = 0xc0 | (c >> 6);
-      } else if (c < 0x10000) {
-        b[at++] = 0xe0 | (c >> 12);
-        b[at++] = 0x80 | ((c >> 6) & 63);
-      } else {
-        b[at++] = 0xf0 | (c >> 18);
-        b[at++] = 0x80 | ((c >> 12) & 63);
-        b[at++] = 0x80 | ((c >> 6) & 63);
-      }
-      b[at++] = 0x80 | (c & 63);
-    }
-    this.length = at;
+    this.length = writeUtf8(s, this.buffer, this.length);
   }
 
   /** What `${n}` writes; digit by digit for the non-negative safe integers every field holds. */

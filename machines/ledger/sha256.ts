@@ -3,6 +3,7 @@
 // and a spec checks that both give the same digests, one-shot and running, however the text is
 // split. Text is hashed as UTF-8 (lone surrogates as U+FFFD, like Buffer and TextEncoder).
 import type { RunningSha256, Sha256Provider } from './hash-provider.ts';
+import { UTF8_PER_UNIT_MAX, writeUtf8 } from './utf8.ts';
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -23,6 +24,8 @@ function rotr(x: number, n: number): number {
 
 /** Shared message schedule: the hash is synchronous, so one scratch array serves every instance. */
 const W = new Uint32Array(64);
+/** Text encoded to UTF-8 before it is fed, shared the same way; grows to the longest text fed. */
+let scratch = new Uint8Array(1024);
 
 /** An open SHA-256: feed text, read the digest of what was fed so far, keep feeding. */
 export class Sha256 implements RunningSha256 {
@@ -32,32 +35,10 @@ export class Sha256 implements RunningSha256 {
   private bytes = 0;
 
   update(text: string): void {
-    for (let i = 0; i < text.length; i++) {
-      let c = text.charCodeAt(i);
-      if (c < 0x80) {
-        this.push(c);
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-        const d = text.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        }
-      }
-      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-      if (c < 0x800) {
-        this.push(0xc0 | (c >> 6));
-      } else if (c < 0x10000) {
-        this.push(0xe0 | (c >> 12));
-        this.push(0x80 | ((c >> 6) & 63));
-      } else {
-        this.push(0xf0 | (c >> 18));
-        this.push(0x80 | ((c >> 12) & 63));
-        this.push(0x80 | ((c >> 6) & 63));
-      }
-      this.push(0x80 | (c & 63));
-    }
+    const need = text.length * UTF8_PER_UNIT_MAX;
+    if (scratch.length < need) scratch = new Uint8Array(Math.max(need, 2 * scratch.length));
+    const end = writeUtf8(text, scratch, 0);
+    for (let i = 0; i < end; i++) this.push(scratch[i]!);
   }
 
   updateBytes(bytes: Uint8Array): void {
