@@ -135,11 +135,7 @@ class DataDirLogStore implements FileLogStore {
       this.queue.exclusive(async () => {
         const log = this.loaded();
         // Entries a snapshot being written covers are as immutable as those of a stored one.
-        const floor = this.snapshots.floor(log);
-        if (Number.isSafeInteger(index) && index <= floor) {
-          throw new StorageMisuseError(`truncateFrom(${index}): entries up to ${floor} are in a snapshot and cannot be dropped`);
-        }
-        await log.truncateFrom(index);
+        await log.truncateFrom(index, this.snapshots.floor(log));
       }),
     );
   }

@@ -160,13 +160,16 @@ export class SegmentLog {
     return out;
   }
 
-  /** Drops every entry with index >= `index` and makes the cut durable. */
-  async truncateFrom(index: number): Promise<void> {
+  /**
+   * Drops every entry with index >= `index` and makes the cut durable. Entries up to `floor` (the
+   * stored snapshot, or a newer one the caller is writing) cannot be dropped.
+   */
+  async truncateFrom(index: number, floor = this.snapshotIndexValue): Promise<void> {
     if (!Number.isSafeInteger(index)) throw new StorageMisuseError(`truncateFrom(${index}): not an index`);
-    if (index > this.lastIndexValue) return;
-    if (index <= this.snapshotIndexValue) {
-      throw new StorageMisuseError(`truncateFrom(${index}): entries up to ${this.snapshotIndexValue} are in a snapshot and cannot be dropped`);
+    if (index <= floor) {
+      throw new StorageMisuseError(`truncateFrom(${index}): entries up to ${floor} are in a snapshot and cannot be dropped`);
     }
+    if (index > this.lastIndexValue) return;
     const k = this.segmentHolding(index);
     const seg = this.segments[k]!;
     const offset = seg.offsets[index - seg.firstIndex]!;
