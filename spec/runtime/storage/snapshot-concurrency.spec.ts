@@ -14,7 +14,7 @@ import { snapshotFileName } from '../../../runtime/storage/file-names.ts';
 import { writeSnapshot } from '../../../runtime/storage/snapshot-file.ts';
 import type { SnapshotFileWriter } from '../../../runtime/storage/snapshot-pipeline.ts';
 import { captureLogger } from '../../support/quiet-ports.ts';
-import { assertRejects, storeSuite, type Ctx } from './store-fixture.ts';
+import { assertRejects, settlesWithin, storeSuite, type Ctx } from './store-fixture.ts';
 
 const conc = storeSuite('snapshot concurrency', 'syncpay-snapconc-');
 
@@ -102,16 +102,8 @@ async function withWriter(body: (w: GatedWriter) => Promise<void>): Promise<void
 }
 
 /** `p`, or a rejection naming `what` if it has not settled long after it should have. */
-async function during<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle while the snapshot file was held mid-write`)), DEADLOCK_GUARD_MS);
-  });
-  try {
-    return await Promise.race([p, guard]);
-  } finally {
-    clearTimeout(timer);
-  }
+function during<T>(p: Promise<T>, what: string): Promise<T> {
+  return settlesWithin(p, DEADLOCK_GUARD_MS, `${what} did not settle while the snapshot file was held mid-write`);
 }
 
 /** Tracks whether a promise has settled, for checks of what is still pending. */

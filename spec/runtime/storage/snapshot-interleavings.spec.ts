@@ -17,6 +17,7 @@ import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/in
 import { writeSnapshot } from '../../../runtime/storage/snapshot-file.ts';
 import type { SnapshotFileWriter } from '../../../runtime/storage/snapshot-pipeline.ts';
 import { captureLogger } from '../../support/quiet-ports.ts';
+import { settlesWithin } from './store-fixture.ts';
 
 /** Only breaks a deadlock (the behaviour this spec rules out); a passing run never waits on it. */
 const DEADLOCK_GUARD_MS = 5000;
@@ -123,11 +124,7 @@ function call(s: FileLogStore, op: Op): Promise<unknown> {
 }
 
 function guarded<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle while a snapshot file was held back`)), DEADLOCK_GUARD_MS);
-  });
-  return Promise.race([p, guard]).finally(() => clearTimeout(timer));
+  return settlesWithin(p, DEADLOCK_GUARD_MS, `${what} did not settle while a snapshot file was held back`);
 }
 
 async function runSeed(seed: number, bursts: number): Promise<void> {

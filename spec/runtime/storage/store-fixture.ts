@@ -1,6 +1,6 @@
 // Shared fixture of the storage specs: a suite whose every test gets a fresh temporary data
 // directory, a capturing logger and the stores it opened, all closed and removed afterwards; and
-// the one assertion they all need that uvu lacks, a rejection with a given message.
+// the assertions they need that uvu lacks: a rejection with a given message, and settling in time.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,4 +45,17 @@ export async function assertRejects(p: Promise<unknown>, pattern: RegExp): Promi
     return;
   }
   assert.unreachable(`expected a rejection matching ${pattern}`);
+}
+
+/** `p`, or a rejection with `failure` if it has not settled within `ms`: a deadlock fails the test instead of hanging it. */
+export async function settlesWithin<T>(p: Promise<T>, ms: number, failure: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(failure)), ms);
+  });
+  try {
+    return await Promise.race([p, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
