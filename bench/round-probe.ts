@@ -5,6 +5,7 @@
 // Usage: node --import tsx bench/round-probe.ts [concurrency] [seconds] [batch size] ['{"raft":{...}}' config overrides]
 // A batch size of 1 sends single payments (`POST /payment`); more sends arrays to `POST /v1/transfers`.
 import { readFileSync } from 'node:fs';
+import { readCpuSeconds } from './cluster/proc-stat.ts';
 import { leanHttpClient } from './load/lean-http-client.ts';
 import { ProcessCluster, waitFor } from '../spec/support/process-cluster.ts';
 
@@ -105,15 +106,8 @@ function machineTicks(): number[] {
 
 /** User plus system CPU of each node, then of this process (the load), in µs. */
 function processCpuUs(): number[] {
-  const ticksPerSecond = 100; // USER_HZ, fixed at 100 on Linux whatever the kernel's tick rate
-  const nodes = cluster.nodes.map((n) => {
-    const pid = cluster.pid(n.id);
-    if (pid === undefined) return 0;
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
-  });
   const own = process.cpuUsage();
-  return [...nodes, own.user + own.system];
+  return [...cluster.nodes.map((n) => (readCpuSeconds(cluster.pid(n.id)) ?? 0) * 1e6), own.user + own.system];
 }
 
 function fmt(v: number | null | undefined): string {

@@ -37,11 +37,10 @@ import type { CommitQueue } from './commit-queue.ts';
 import { fsyncDir, removeFiles } from './durable-fs.ts';
 import { StorageMisuseError } from './errors.ts';
 import type { SegmentLog } from './segment-log.ts';
-import { snapshotContentHash, snapshotFilesNewestFirst, writeSnapshot, type StoredSnapshot } from './snapshot-file.ts';
+import { snapshotContentHash, snapshotFilesNewestFirst, writeSnapshot } from './snapshot-file.ts';
 
 /** Writes a snapshot file durably (temporary name, fsync, rename, directory fsync); returns its name. */
 export type SnapshotFileWriter = typeof writeSnapshot;
-
 
 /** How many snapshot files to keep: the newest, and one to fall back on if it is damaged. */
 const SNAPSHOTS_KEPT = 2;
