@@ -75,22 +75,15 @@ export type PositionedWrite = (bytes: Uint8Array, position: number) => Promise<v
 
 /**
  * writeFileAtomically for a file made piece by piece: `fill` writes the content through the
- * function it is given (in any order of positions; a piece's bytes must not change until its
- * write resolves), and the file replaces `dir/name` only once every write has finished and the
- * file is fsynced. A large file need not exist in memory as one buffer.
+ * function it is given (in any order of positions), awaiting each write before it reuses that
+ * piece's bytes and before it resolves; the file then is fsynced and replaces `dir/name`. A large
+ * file need not exist in memory as one buffer.
  */
 export async function writeFileAtomicallyWith(dir: string, name: string, fill: (write: PositionedWrite) => Promise<void>): Promise<void> {
   const temp = join(dir, name + TEMP_SUFFIX);
   const handle = await open(temp, 'w');
   try {
-    const writes: Promise<void>[] = [];
-    await fill((bytes, position) => {
-      const written = writeFully(handle, bytes, position);
-      writes.push(written);
-      return written;
-    });
-    // A fill that did not wait for one of its writes still gets it finished before the sync.
-    await Promise.all(writes);
+    await fill((bytes, position) => writeFully(handle, bytes, position));
     await handle.sync();
   } finally {
     await handle.close();
