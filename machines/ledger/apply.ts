@@ -36,7 +36,7 @@ export function advanceTime(state: LedgerState, rules: LedgerRules, physicalMs: 
   if (physicalMs > state.now) state.now = physicalMs;
   for (let top = heapPeek(state.expiry); top !== undefined && deadlineOf(top) <= state.now; top = heapPeek(state.expiry)) {
     heapPop(state.expiry);
-    if (top.status !== 'pending') continue;
+    if (state.transferLog.statusAt(top.seq) !== 'pending') continue;
     const d = state.accounts.get(top.debitAccountId)!;
     const c = state.accounts.get(top.creditAccountId)!;
     d.debitsPending -= top.amount;

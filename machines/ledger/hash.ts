@@ -103,8 +103,8 @@ export class IncrementalLedgerHash {
   /** Each mutable record's current contribution, so a change can subtract what it added before. */
   private accounts = new Map<Account, Lanes>();
   private idempotency = new Map<IdempotencyRecord, Lanes>();
-  /** Folded transfers whose status is still `pending` (the only status that can still change). */
-  private openPendings = new Set<Transfer>();
+  /** Seqs of folded transfers whose status is still `pending` (the only status that can still change). */
+  private openPendings = new Set<number>();
   private stream: RunningSha256;
   /** Transfers [0, folded) are in the stream. */
   private folded = 0;
@@ -131,9 +131,10 @@ export class IncrementalLedgerHash {
   /** True if the transfers already folded are still the state's first ones. */
   private follows(state: LedgerState): boolean {
     if (this.folded > state.transferLog.length) return false;
-    return this.folded === 0 || this.lastFolded === state.transferLog[this.folded - 1];
+    return this.lastFolded === undefined || state.transferLog.idEquals(this.folded - 1, this.lastFolded.id);
   }
 
+  /** The last transfer folded (a copy), for its stamp and to recognise the log it came from. */
   private lastFolded: Transfer | undefined = undefined;
 
   private reset(state: LedgerState): void {
@@ -159,12 +160,14 @@ export class IncrementalLedgerHash {
     for (const r of changed.idempotency) {
       this.refresh(this.idempotency, this.idempotencySum, r, state.idempotency.get(r.key) === r, idempotencyHashText);
     }
-    for (const t of changed.statuses) {
+    for (const seq of changed.statuses) {
       // Transfers not folded yet are folded below with whatever status they have by then.
-      if (!this.openPendings.has(t) || t.status === 'pending') continue;
-      this.openPendings.delete(t);
-      addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, 'pending')), -1);
-      if (t.status !== null) addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, t.status)), 1);
+      if (!this.openPendings.has(seq)) continue;
+      const status = state.transferLog.statusAt(seq);
+      if (status === 'pending') continue;
+      this.openPendings.delete(seq);
+      addDigest(this.statusSum, this.sha.digest(statusHashText(seq, 'pending')), -1);
+      if (status !== null) addDigest(this.statusSum, this.sha.digest(statusHashText(seq, status)), 1);
     }
     this.foldTransfers(state);
     if (this.drain) clearChanged(state);
@@ -176,13 +179,13 @@ export class IncrementalLedgerHash {
     lines.reset();
     let stamped = this.lastFolded;
     for (let i = this.folded; i < log.length; i++) {
-      const t = log[i]!;
+      const t = log.at(i)!;
       if (stamped === undefined || t.hlc !== stamped.hlc || t.timestamp !== stamped.timestamp) lines.stampLine(t);
       stamped = t;
       lines.transferLine(t);
       if (t.status !== null) {
         addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, t.status)), 1);
-        if (t.status === 'pending') this.openPendings.add(t);
+        if (t.status === 'pending') this.openPendings.add(t.seq);
       }
       if (lines.length >= STREAM_CHUNK_BYTES) {
         this.stream.updateBytes(lines.bytes());
@@ -191,8 +194,8 @@ export class IncrementalLedgerHash {
     }
     if (lines.length > 0) this.stream.updateBytes(lines.bytes());
     lines.reset();
+    if (this.folded < log.length) this.lastFolded = stamped;
     this.folded = log.length;
-    this.lastFolded = log[log.length - 1];
   }
 
   private refresh<T extends object>(known: Map<T, Lanes>, sum: Lanes, record: T, present: boolean, textOf: (record: T) => string): void {

@@ -20,13 +20,13 @@ export function pageTransfers(state: LedgerState, req: PageRequest): TransferPag
   const items: Transfer[] = [];
   if (req.account === undefined) {
     let i = Math.min(req.before ?? state.transferLog.length, state.transferLog.length) - 1;
-    for (; i >= 0 && items.length < req.limit; i--) items.push(state.transferLog[i]!);
+    for (; i >= 0 && items.length < req.limit; i--) items.push(state.transferLog.at(i)!);
     return { items, nextCursor: i >= 0 && items.length > 0 ? items[items.length - 1]!.seq : null };
   }
   const seqs = state.transfersByAccount.get(req.account);
   if (seqs === undefined) return { items, nextCursor: null };
   let i = seqs.countBelow(req.before ?? Number.MAX_SAFE_INTEGER) - 1;
-  for (; i >= 0 && items.length < req.limit; i--) items.push(state.transferLog[seqs.at(i)]!);
+  for (; i >= 0 && items.length < req.limit; i--) items.push(state.transferLog.at(seqs.at(i))!);
   return { items, nextCursor: i >= 0 && items.length > 0 ? items[items.length - 1]!.seq : null };
 }
 

@@ -67,9 +67,10 @@ export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = 
     const seq = f.length === 2 ? base36(f[0]!, 0, f[0]!.length) : -1;
     const status = STATUS_OF[f[1] ?? ''];
     assert(seq > lastSeq && seq < transferCount && status !== undefined, 'ledger snapshot: bad status row');
-    const t = state.transferLog[seq]!;
+    const t = state.transferLog.at(seq)!;
     assert(t.flags.pending, 'ledger snapshot: status of a transfer that is not pending');
     t.status = status;
+    state.transferLog.setStatus(seq, status);
     trackExpiry(state, t);
     lastSeq = seq;
   }

@@ -45,9 +45,10 @@ export class SnapshotWriter {
   private chars = 0;
   /** Transfers [0, written) have rows in pieces/piece. */
   private written = 0;
+  /** The last transfer written (a copy), for its stamp and to recognise the log it came from. */
   private last: Transfer | undefined = undefined;
-  /** Written transfers that carry a status (pending transfers), in seq order. */
-  private withStatus: Transfer[] = [];
+  /** Seqs of the written transfers that carry a status (pending transfers), ascending. */
+  private withStatus: number[] = [];
   private refs = new Map<string, AccountRef>();
 
   /**
@@ -65,7 +66,7 @@ export class SnapshotWriter {
     }
     if (!this.appendRows(state, charsMax, Number.POSITIVE_INFINITY)) return null;
     let statusRows = '';
-    for (const t of this.withStatus) statusRows += `${t.seq.toString(36)},${STATUS_CODE[t.status!]}\n`;
+    for (const seq of this.withStatus) statusRows += `${seq.toString(36)},${STATUS_CODE[state.transferLog.statusAt(seq)!]}\n`;
     let idempotencyRows = '';
     for (const r of state.idempotency.values()) {
       idempotencyRows += `${JSON.stringify([r.key, r.requestHash, r.createdAt, r.response.index, r.response.hlc, r.response.via,
@@ -112,14 +113,15 @@ export class SnapshotWriter {
     for (const a of state.accounts.values()) this.refs.set(a.id, { number: (i++).toString(36), currency: a.currency });
     for (let at = from; at < to; at += PIECE_CHARS) this.pieces.push(text.slice(at, Math.min(to, at + PIECE_CHARS)));
     this.chars = to - from;
-    for (const t of state.transferLog) if (t.status !== null) this.withStatus.push(t);
-    this.written = state.transferLog.length;
-    this.last = state.transferLog[this.written - 1];
+    const log = state.transferLog;
+    for (let seq = 0; seq < log.length; seq++) if (log.statusAt(seq) !== null) this.withStatus.push(seq);
+    this.written = log.length;
+    this.last = log.at(this.written - 1);
   }
 
   private follows(state: LedgerState): boolean {
     if (this.written > state.transferLog.length) return false;
-    return this.written === 0 || state.transferLog[this.written - 1] === this.last;
+    return this.last === undefined || state.transferLog.idEquals(this.written - 1, this.last.id);
   }
 
   private reset(state: LedgerState): void {
@@ -157,7 +159,7 @@ export class SnapshotWriter {
     let prev = this.last;
     const end = Math.min(log.length, this.written + rowsMax);
     for (let i = this.written; i < end; i++) {
-      const t = log[i]!;
+      const t = log.at(i)!;
       let row = '';
       if (prev === undefined || t.hlc !== prev.hlc || t.timestamp !== prev.timestamp) row = `@${t.hlc},${t.timestamp}\n`;
       prev = t;
@@ -169,7 +171,7 @@ export class SnapshotWriter {
           + `,${t.reference === null ? '' : JSON.stringify(t.reference)}`;
       }
       row += '\n';
-      if (t.status !== null) this.withStatus.push(t);
+      if (t.status !== null) this.withStatus.push(t.seq);
       this.rows.push(row);
       this.rowChars += row.length;
       chars += row.length;

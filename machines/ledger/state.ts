@@ -4,13 +4,14 @@
 import { heapPush } from './expiry.ts';
 import { SeqList } from './seq-list.ts';
 import { TransferIndex } from './transfer-index.ts';
+import { TransferLog } from './transfer-log.ts';
 import type { Account, AccountFlags, LedgerState, PendingStatus, Transfer } from './types.ts';
 
 export const NO_FLAGS: AccountFlags = { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false, closed: false };
 
 /** `indexSeed` places ids in the transfer index (see transfer-index.ts); no result depends on it. */
 export function createLedgerState(indexSeed = 0): LedgerState {
-  const transferLog: Transfer[] = [];
+  const transferLog = new TransferLog();
   return {
     accounts: new Map(),
     transfers: new TransferIndex(transferLog, indexSeed),
@@ -37,10 +38,14 @@ export function addTransfer(state: LedgerState, t: Transfer): void {
   state.transfersByAccount.get(t.creditAccountId)?.push(t.seq);
 }
 
-/** Changes a pending transfer's status (every status change goes through here, for the hash). */
+/**
+ * Changes a pending transfer's status (every status change goes through here, for the hash). `t`
+ * is a copy read from the log: it is kept in step for the caller, the log holds the status.
+ */
 export function setStatus(state: LedgerState, t: Transfer, status: PendingStatus | null): void {
   t.status = status;
-  state.changed.statuses.add(t);
+  state.transferLog.setStatus(t.seq, status);
+  state.changed.statuses.add(t.seq);
 }
 
 /** Pending transfers with a timeout join the expiry heap; 0 means "never expires". */

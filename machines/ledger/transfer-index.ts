@@ -6,12 +6,13 @@
 // string unless the full 32-bit hashes match, recording an id writes one pair next to where the
 // lookup just looked, growing re-hashes from the stored hashes without touching a string, and the
 // garbage collector has nothing in the table to trace. The transfers stay in `transferLog`; the
-// index says where. It offers the part of Map's API that callers use, with Map's semantics
+// index says where, and `get` reads a copy from there. It offers the part of Map's API that callers use, with Map's semantics
 // (values and keys come out in log order, which is insertion order), on one condition: a
 // transfer leaves the index before it leaves the log (rollback deletes, then pops).
 //
 // Which slot an id lands in depends on a seed (the actor passes one taken from its clocks), so ids
 // chosen to collide must be guessed anew per process; no result depends on it, only probe lengths.
+import type { TransferLog } from './transfer-log.ts';
 import type { Transfer } from './types.ts';
 
 /** Slots to start with; a power of two. */
@@ -40,7 +41,7 @@ export class TransferIndex {
   private lastHash: number;
 
   /** `log` is the ledger's transferLog: a transfer recorded here must sit at its `seq` there. */
-  constructor(private readonly log: readonly Transfer[], private readonly seed = 0) {
+  constructor(private readonly log: TransferLog, private readonly seed = 0) {
     this.lastHash = idHash('', seed);
   }
 
@@ -50,7 +51,7 @@ export class TransferIndex {
 
   get(id: string): Transfer | undefined {
     const at = this.find(id);
-    return at < 0 ? undefined : this.log[this.pairs[at + 1]! - 1];
+    return at < 0 ? undefined : this.log.at(this.pairs[at + 1]! - 1);
   }
 
   has(id: string): boolean {
@@ -66,7 +67,7 @@ export class TransferIndex {
     for (;;) {
       const p = pairs[2 * i + 1]!;
       if (p === FREE) break;
-      if (pairs[2 * i] === h && this.log[p - 1]?.id === id) {
+      if (pairs[2 * i] === h && this.log.idEquals(p - 1, id)) {
         pairs[2 * i + 1] = t.seq + 1;
         return this;
       }
@@ -93,7 +94,10 @@ export class TransferIndex {
   }
 
   *values(): IterableIterator<Transfer> {
-    for (const t of this.log) if (this.get(t.id) === t) yield t;
+    for (const t of this.log) {
+      const at = this.find(t.id);
+      if (at >= 0 && this.pairs[at + 1] === t.seq + 1) yield t;
+    }
   }
 
   *entries(): IterableIterator<[string, Transfer]> {
@@ -121,7 +125,7 @@ export class TransferIndex {
       const p = pairs[2 * i + 1]!;
       if (p === FREE) return -1;
       // A position past the log's end (a log cut under us) is just not a match.
-      if (pairs[2 * i] === h && this.log[p - 1]?.id === id) return 2 * i;
+      if (pairs[2 * i] === h && this.log.idEquals(p - 1, id)) return 2 * i;
       i = (i + 1) & this.mask;
     }
   }

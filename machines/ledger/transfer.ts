@@ -29,7 +29,7 @@ export function rollback(state: LedgerState, j: Journal): void {
     setStatus(state, s.transfer, s.previous);
   }
   while (state.transferLog.length > j.transfersBefore) {
-    const t = state.transferLog[state.transferLog.length - 1]!;
+    const t = state.transferLog.at(state.transferLog.length - 1)!;
     // The index finds a transfer through the log, so it forgets the id first.
     state.transfers.delete(t.id);
     state.transferLog.pop();
@@ -133,12 +133,10 @@ function createTransfer(state: LedgerState, rules: LedgerRules, t: TransferInput
     d.debitsPosted += amount;
     c.creditsPosted += amount;
   }
-  // An object literal, not a class: V8 tracks literal allocation sites and pretenures these
-  // long-lived records (allocates them in the old generation), sparing the scavenger the copies.
+  // The log keeps the record's fields in its columns (transfer-log.ts); the object itself lives on
+  // only in the expiry heap, for a pending transfer with a timeout.
   const record: Transfer = {
     id: t.id,
-    // The accounts' own id strings: millions of transfers then share one string per account
-    // instead of each keeping the copy its decoded entry carried.
     debitAccountId: d.id,
     creditAccountId: c.id,
     amount,

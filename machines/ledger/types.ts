@@ -4,6 +4,7 @@
 import type { ResultCode } from './codes.ts';
 import type { SeqList } from './seq-list.ts';
 import type { TransferIndex } from './transfer-index.ts';
+import type { TransferLog } from './transfer-log.ts';
 
 export interface AccountFlags {
   /** No overdraft: debits (posted + pending) may never exceed posted credits. */
@@ -159,7 +160,10 @@ export interface LedgerRules {
   readonly idempotencyRetentionMs: number;
 }
 
-/** Pending transfers ordered by expiry; a binary min-heap, rebuilt from transfers on restore. */
+/**
+ * Pending transfers ordered by expiry; a binary min-heap, rebuilt from transfers on restore. Its
+ * items are copies (see transfer-log.ts): their status is the log's, not the copy's.
+ */
 export interface ExpiryHeap {
   readonly items: Transfer[];
 }
@@ -171,8 +175,8 @@ export interface ExpiryHeap {
  */
 export interface ChangedRecords {
   readonly accounts: Set<Account>;
-  /** Transfers whose pending status changed (posted, voided, expired, or rolled back). */
-  readonly statuses: Set<Transfer>;
+  /** Seqs of the transfers whose pending status changed (posted, voided, expired, or rolled back). */
+  readonly statuses: Set<number>;
   readonly idempotency: Set<IdempotencyRecord>;
 }
 
@@ -180,8 +184,8 @@ export interface LedgerState {
   readonly accounts: Map<string, Account>;
   /** By id: a Map-like index over `transferLog` (see transfer-index.ts for why not a Map). */
   readonly transfers: TransferIndex;
-  /** Every transfer in apply order (index = seq). */
-  readonly transferLog: Transfer[];
+  /** Every transfer in apply order (position = seq), by column (see transfer-log.ts). */
+  readonly transferLog: TransferLog;
   /** Per account: seqs of the transfers that touch it, ascending. */
   readonly transfersByAccount: Map<string, SeqList>;
   /** Insertion order is creation order, which is also expiry order (ledger time never goes back). */

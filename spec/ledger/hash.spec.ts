@@ -10,7 +10,7 @@ import { nodeSha256 } from '../../actors/ledger.actor.ts';
 import { IncrementalLedgerHash, ledgerStateHash } from '../../machines/ledger/hash.ts';
 import { Sha256, pureSha256, sha256Hex, toHex } from '../../machines/ledger/sha256.ts';
 import type { Account, LedgerState, Transfer } from '../../machines/ledger/types.ts';
-import { NO_OVERDRAFT, TestLog, accounts, tr, transfers } from './helpers.ts';
+import { NO_OVERDRAFT, TestLog, accounts, doctorTransfer, tr, transfers } from './helpers.ts';
 import { createPrng } from '../../machines/prng.ts';
 
 const SEED = Number(process.env.HASH_SEED ?? (Date.now() % 2_147_483_647));
@@ -79,14 +79,14 @@ const MUTATIONS: Array<[string, (s: LedgerState) => void]> = [
   ['ledger time', (s) => { s.now += 1; }],
   ['an account balance', (s) => { (s.accounts.get('alice') as Account).creditsPosted += 1n; }],
   ['an account pending balance', (s) => { (s.accounts.get('bob') as Account).debitsPending += 1n; }],
-  ['a transfer amount', (s) => { (s.transferLog[0] as { amount: bigint }).amount = 10_001n; }],
-  ['a transfer id', (s) => { (s.transferLog[3] as { id: string }).id = 'g2'; }],
-  ['a transfer account', (s) => { (s.transferLog[3] as { creditAccountId: string }).creditAccountId = 'alice'; }],
-  ['a transfer stamp', (s) => { (s.transferLog[3] as { hlc: string }).hlc = s.transferLog[1]!.hlc; }],
-  ['a transfer timestamp', (s) => { (s.transferLog[3] as { timestamp: number }).timestamp += 1; }],
-  ['a pending status', (s) => { (s.transferLog[1] as Transfer).status = 'voided'; }],
-  ['a reference', (s) => { (s.transferLog[1] as { reference: string }).reference = 'hold'; }],
-  ['a timeout', (s) => { (s.transferLog[1] as { timeoutMs: number }).timeoutMs = 501; }],
+  ['a transfer amount', (s) => { doctorTransfer(s.transferLog, 0, { amount: 10_001n }); }],
+  ['a transfer id', (s) => { doctorTransfer(s.transferLog, 3, { id: 'g2' }); }],
+  ['a transfer account', (s) => { doctorTransfer(s.transferLog, 3, { creditAccountId: 'alice' }); }],
+  ['a transfer stamp', (s) => { doctorTransfer(s.transferLog, 3, { hlc: s.transferLog.at(1)!.hlc }); }],
+  ['a transfer timestamp', (s) => { doctorTransfer(s.transferLog, 3, { timestamp: s.transferLog.at(3)!.timestamp + 1 }); }],
+  ['a pending status', (s) => { s.transferLog.setStatus(1, 'voided'); }],
+  ['a reference', (s) => { doctorTransfer(s.transferLog, 1, { reference: 'hold' }); }],
+  ['a timeout', (s) => { doctorTransfer(s.transferLog, 1, { timeoutMs: 501 }); }],
   ['an idempotency record', (s) => { s.idempotency.set('k', { ...s.idempotency.get('k')!, requestHash: 'other' }); }],
   ['a missing idempotency record', (s) => { s.idempotency.delete('k'); }],
 ];
@@ -144,7 +144,7 @@ test('a hasher given a state whose folded transfers were replaced starts over in
   const log = busy();
   const inc = new IncrementalLedgerHash(nodeSha256);
   inc.digest(log.state);
-  const last = log.state.transferLog[log.state.transferLog.length - 1]!;
+  const last = log.state.transferLog.at(log.state.transferLog.length - 1)!;
   log.state.transfers.delete(last.id);
   log.state.transferLog.pop();
   assert.is(inc.digest(log.state), ledgerStateHash(log.state));

@@ -6,8 +6,9 @@ import { decodeCommand, encodeCommand } from '../../machines/ledger/codec.ts';
 import { rulesFromConfig } from '../../machines/ledger/rules.ts';
 import { serializeLedger } from '../../machines/ledger/snapshot.ts';
 import { createLedgerState } from '../../machines/ledger/state.ts';
+import type { TransferLog } from '../../machines/ledger/transfer-log.ts';
 import type {
-  AccountInput, EntryOutcome, IdempotencyEnvelope, LedgerCommand, LedgerRules, LedgerState, TransferInput,
+  AccountInput, EntryOutcome, IdempotencyEnvelope, LedgerCommand, LedgerRules, LedgerState, Transfer, TransferInput,
 } from '../../machines/ledger/types.ts';
 
 export const T0 = 1_700_000_000_000;
@@ -106,4 +107,18 @@ export class TestLog {
 export function stateContent(state: LedgerState): string {
   const text = serializeLedger(state);
   return text.slice(text.indexOf('\n') + 1);
+}
+
+/**
+ * Rewrites the transfer at `seq` behind the ledger's back, as a diverged or corrupt replica would
+ * hold it: the log is cut back to `seq` and refilled with the changed copy and the rest. The id
+ * index is left alone (a changed id is then not found under either id).
+ */
+export function doctorTransfer(log: TransferLog, seq: number, change: Partial<Transfer>): void {
+  const rest: Transfer[] = [];
+  while (log.length > seq) {
+    rest.unshift(log.at(log.length - 1)!);
+    log.pop();
+  }
+  rest.forEach((t, i) => log.push(i === 0 ? { ...t, ...change, seq } : t));
 }

@@ -15,6 +15,7 @@ import { createLedgerState } from '../../machines/ledger/state.ts';
 import type { EntryOutcome, LedgerCommand, LedgerState, TransferInput } from '../../machines/ledger/types.ts';
 import type { ProposeResult } from '../../machines/raft/effects.ts';
 import type { LogEntry } from '../../machines/types.ts';
+import { doctorTransfer } from '../ledger/helpers.ts';
 
 const HLC = '000000000001000.000000';
 const PLAIN = { linked: false, pending: false, post: false, void: false };
@@ -77,7 +78,7 @@ test('ledger checks: an acknowledged transfer missing from one replica is caught
   checks.onAcknowledged(1, 1, encodeCommand(cmds[0]!));
   // Doctor b: the transfer vanishes (and its money with it, so the invariants still hold).
   b.transfers.delete('t1');
-  b.transferLog.length = 0;
+  while (b.transferLog.length > 0) b.transferLog.pop();
   b.accounts.get('bank')!.debitsPosted = 0n;
   b.accounts.get('bob')!.creditsPosted = 0n;
   violates('acknowledged transfer lost', () => checks.final([view('a', a, 1), view('b', b, 1)]));
@@ -97,7 +98,7 @@ test('ledger checks: an acknowledged transfer held with other accounts or amount
   checks.onAcknowledged(1, 1, encodeCommand(cmd));
   checks.final([view('a', a, 1)]);
   // Doctor the stored transfer to have gone to someone else (balances untouched: only the record lies).
-  (a.transfers.get('t1') as { creditAccountId: string }).creditAccountId = 'carol';
+  doctorTransfer(a.transferLog, a.transfers.get('t1')!.seq, { creditAccountId: 'carol' });
   violates('acknowledged transfer changed', () => checks.final([view('a', a, 1)]));
 });
 
@@ -113,7 +114,7 @@ test('ledger checks: a replica that settled short of an acknowledged index is ca
 test('ledger checks: a transfer applied twice is caught, acknowledged or not', () => {
   const checks = new LedgerChecks();
   const a = replica([pay('t1', 'bank', 'bob', 5n)], checks, 'a');
-  a.transferLog.push(a.transferLog[0]!);
+  a.transferLog.push({ ...a.transferLog.at(0)!, seq: a.transferLog.length });
   violates('transfer applied twice', () => checks.final([view('a', a, 1)]));
 });
 

@@ -1,0 +1,318 @@
+// Every transfer of the ledger in apply order, stored by column in typed arrays instead of as one
+// object per transfer. The history only grows, and as objects it was most of the JavaScript heap:
+// about 200 bytes and several objects per transfer that every full collection had to trace, so at
+// a few million transfers collections paused a node for seconds (long enough to lose leadership),
+// and at some 17 million the heap limit would stop the process for good, on restart too. Here a
+// transfer is about 70 bytes in typed arrays, which the collector does not look inside.
+//
+// Reads hand out a fresh Transfer object (`at`), so a caller may keep one, but it is a copy: the
+// one mutable field, the status of a pending transfer, is read and written through the log
+// (`statusAt`, `setStatus`). Strings (id, pending id, reference, and the entry's HLC stamp) are
+// kept as one byte per UTF-16 code unit when every unit is below 256, which ids and stamps always
+// are; a transfer with any other string keeps its strings in a side map instead, exactly.
+// Transfers of one entry share its stamp (HLC text and ledger time), stored once.
+import { assert } from '../assert.ts';
+import { transferBits, transferFlags } from './flags.ts';
+import { amountOf } from './shared-amounts.ts';
+import type { PendingStatus, Transfer } from './types.ts';
+
+/** Transfers per chunk of columns: columns grow by whole chunks, never by copying. */
+const CHUNK_SHIFT = 16;
+const CHUNK = 1 << CHUNK_SHIFT;
+const IN_CHUNK = CHUNK - 1;
+/** Bytes per chunk of string storage; a transfer's strings never span two chunks. */
+const BYTES_CHUNK = 1 << 20;
+
+/** A transfer's strings are in `wide` (bit 7 of its flag byte); bits 0-3 are its flags. */
+const WIDE = 0x80;
+/** Units decoded per String.fromCharCode call. */
+const TEXT_PIECE_UNITS = 4096;
+/** An amount outside the signed 64-bit range: the column holds this, `bigAmounts` the value. */
+const BIG_AMOUNT = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const ABSENT = -1;
+
+const STATUSES: ReadonlyArray<PendingStatus | null> = [null, 'pending', 'posted', 'voided', 'expired'];
+
+function statusCode(s: PendingStatus | null): number {
+  const code = STATUSES.indexOf(s);
+  assert(code >= 0, `transfer log: unknown status ${String(s)}`);
+  return code;
+}
+
+interface WideStrings {
+  readonly id: string;
+  readonly pendingId: string | null;
+  readonly reference: string | null;
+}
+
+/** One chunk of CHUNK transfers. */
+class Columns {
+  /** Where the transfer's strings start in the byte chunks (chunk * BYTES_CHUNK + offset). */
+  readonly at = new Float64Array(CHUNK);
+  readonly idUnits = new Uint16Array(CHUNK);
+  /** ABSENT for null. */
+  readonly pendingUnits = new Int32Array(CHUNK);
+  readonly referenceUnits = new Int32Array(CHUNK);
+  readonly debit = new Int32Array(CHUNK);
+  readonly credit = new Int32Array(CHUNK);
+  readonly currency = new Uint16Array(CHUNK);
+  readonly amount = new BigInt64Array(CHUNK);
+  readonly timeoutMs = new Float64Array(CHUNK);
+  readonly stamp = new Int32Array(CHUNK);
+  readonly flags = new Uint8Array(CHUNK);
+  readonly status = new Uint8Array(CHUNK);
+}
+
+/** The entry stamps, one per run of transfers that share (hlc, timestamp). */
+class StampColumns {
+  readonly at = new Float64Array(CHUNK);
+  readonly units = new Int32Array(CHUNK);
+  readonly timestamp = new Float64Array(CHUNK);
+}
+
+/** Strings interned by number: account ids and currency codes (bounded by the accounts). */
+class Names {
+  private readonly numbers = new Map<string, number>();
+  readonly names: string[] = [];
+
+  number(name: string): number {
+    let n = this.numbers.get(name);
+    if (n === undefined) {
+      n = this.names.length;
+      this.numbers.set(name, n);
+      this.names.push(name);
+    }
+    return n;
+  }
+}
+
+function isNarrow(s: string | null): boolean {
+  if (s === null) return true;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+export class TransferLog {
+  private count = 0;
+  private readonly columns: Columns[] = [];
+  private readonly stampColumns: StampColumns[] = [];
+  private stampCount = 0;
+  private readonly bytes: Uint8Array[] = [];
+  /** Next free byte (absolute address, as in Columns.at). */
+  private bytesEnd = 0;
+  private readonly accounts = new Names();
+  private readonly currencies = new Names();
+  private readonly wide = new Map<number, WideStrings>();
+  private readonly wideStamps = new Map<number, string>();
+  private readonly bigAmounts = new Map<number, bigint>();
+  /** The stamp of the transfer last pushed, to share it with the next one of the same entry. */
+  private lastStamp = ABSENT;
+  private lastHlc = '';
+  private lastTimestamp = 0;
+  /** The stamp `at` last decoded: transfers are mostly read in runs of one entry. */
+  private decodedStamp = ABSENT;
+  private decodedHlc = '';
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends `t`, whose seq must be the log's length. Its status is recorded with it. */
+  push(t: Transfer): void {
+    const seq = this.count;
+    assert(t.seq === seq, `transfer log: seq ${t.seq} pushed at ${seq}`);
+    const chunk = seq >>> CHUNK_SHIFT;
+    if (chunk === this.columns.length) this.columns.push(new Columns());
+    const c = this.columns[chunk]!;
+    const i = seq & IN_CHUNK;
+    const pendingUnits = t.pendingId === null ? ABSENT : t.pendingId.length;
+    const referenceUnits = t.reference === null ? ABSENT : t.reference.length;
+    const units = t.id.length + Math.max(0, pendingUnits) + Math.max(0, referenceUnits);
+    let flags = transferBits(t.flags);
+    if (units <= BYTES_CHUNK && t.id.length <= 0xffff && isNarrow(t.id) && isNarrow(t.pendingId) && isNarrow(t.reference)) {
+      let at = this.reserve(units);
+      c.at[i] = at;
+      at = this.put(t.id, at);
+      if (t.pendingId !== null) at = this.put(t.pendingId, at);
+      if (t.reference !== null) this.put(t.reference, at);
+    } else {
+      flags |= WIDE;
+      this.wide.set(seq, { id: t.id, pendingId: t.pendingId, reference: t.reference });
+      c.at[i] = this.bytesEnd;
+    }
+    c.idUnits[i] = flags & WIDE ? 0 : t.id.length;
+    c.pendingUnits[i] = pendingUnits;
+    c.referenceUnits[i] = referenceUnits;
+    c.debit[i] = this.accounts.number(t.debitAccountId);
+    c.credit[i] = this.accounts.number(t.creditAccountId);
+    c.currency[i] = this.currencies.number(t.currency);
+    if (t.amount >= BIG_AMOUNT + 1n && t.amount <= INT64_MAX) {
+      c.amount[i] = t.amount;
+    } else {
+      c.amount[i] = BIG_AMOUNT;
+      this.bigAmounts.set(seq, t.amount);
+    }
+    c.timeoutMs[i] = t.timeoutMs;
+    c.stamp[i] = this.stampFor(t.hlc, t.timestamp);
+    c.flags[i] = flags;
+    c.status[i] = statusCode(t.status);
+    this.count = seq + 1;
+  }
+
+  /** Removes the last transfer (a rolled-back chain). */
+  pop(): void {
+    assert(this.count > 0, 'transfer log: pop of an empty log');
+    const seq = --this.count;
+    const c = this.columns[seq >>> CHUNK_SHIFT]!;
+    const i = seq & IN_CHUNK;
+    const at = c.at[i]!;
+    // Its bytes are the last written unless a new byte chunk was started for it: then they stay unused.
+    if (Math.floor(at / BYTES_CHUNK) === Math.floor(this.bytesEnd / BYTES_CHUNK) || at === this.bytesEnd) this.bytesEnd = at;
+    this.wide.delete(seq);
+    this.bigAmounts.delete(seq);
+    // Stamps are not reclaimed (a few bytes); the next push compares with the new last transfer's.
+    this.lastStamp = ABSENT;
+  }
+
+  /** The transfer at `seq` as a new object, or undefined past the end. */
+  at(seq: number): Transfer | undefined {
+    if (!(seq >= 0 && seq < this.count) || !Number.isInteger(seq)) return undefined;
+    const c = this.columns[seq >>> CHUNK_SHIFT]!;
+    const i = seq & IN_CHUNK;
+    const flags = c.flags[i]!;
+    let id: string;
+    let pendingId: string | null = null;
+    let reference: string | null = null;
+    if ((flags & WIDE) !== 0) {
+      const w = this.wide.get(seq)!;
+      ({ id, pendingId, reference } = w);
+    } else {
+      let at = c.at[i]!;
+      const idUnits = c.idUnits[i]!;
+      id = this.text(at, idUnits);
+      at += idUnits;
+      const pendingUnits = c.pendingUnits[i]!;
+      if (pendingUnits !== ABSENT) {
+        pendingId = this.text(at, pendingUnits);
+        at += pendingUnits;
+      }
+      const referenceUnits = c.referenceUnits[i]!;
+      if (referenceUnits !== ABSENT) reference = this.text(at, referenceUnits);
+    }
+    const stamp = c.stamp[i]!;
+    const amount = c.amount[i]!;
+    return {
+      id,
+      debitAccountId: this.accounts.names[c.debit[i]!]!,
+      creditAccountId: this.accounts.names[c.credit[i]!]!,
+      amount: amount === BIG_AMOUNT ? this.bigAmounts.get(seq)! : amount >= 0n && amount < 0x20000n ? amountOf(Number(amount)) : amount,
+      currency: this.currencies.names[c.currency[i]!]!,
+      flags: transferFlags(flags & 15),
+      pendingId,
+      timeoutMs: c.timeoutMs[i]!,
+      reference,
+      timestamp: this.stampColumns[stamp >>> CHUNK_SHIFT]!.timestamp[stamp & IN_CHUNK]!,
+      hlc: this.hlcOf(stamp),
+      seq,
+      status: STATUSES[c.status[i]!]!,
+    };
+  }
+
+  statusAt(seq: number): PendingStatus | null {
+    assert(seq >= 0 && seq < this.count, `transfer log: no transfer ${seq}`);
+    return STATUSES[this.columns[seq >>> CHUNK_SHIFT]!.status[seq & IN_CHUNK]!]!;
+  }
+
+  setStatus(seq: number, status: PendingStatus | null): void {
+    assert(seq >= 0 && seq < this.count, `transfer log: no transfer ${seq}`);
+    this.columns[seq >>> CHUNK_SHIFT]!.status[seq & IN_CHUNK] = statusCode(status);
+  }
+
+  /** Whether the transfer at `seq` has id `id`, without building the string. */
+  idEquals(seq: number, id: string): boolean {
+    if (!(seq >= 0 && seq < this.count)) return false;
+    const c = this.columns[seq >>> CHUNK_SHIFT]!;
+    const i = seq & IN_CHUNK;
+    if ((c.flags[i]! & WIDE) !== 0) return this.wide.get(seq)!.id === id;
+    const n = c.idUnits[i]!;
+    if (n !== id.length) return false;
+    const at = c.at[i]!;
+    const chunk = this.bytes[Math.floor(at / BYTES_CHUNK)]!;
+    const from = at % BYTES_CHUNK;
+    for (let k = 0; k < n; k++) if (chunk[from + k] !== id.charCodeAt(k)) return false;
+    return true;
+  }
+
+  *[Symbol.iterator](): IterableIterator<Transfer> {
+    for (let seq = 0; seq < this.count; seq++) yield this.at(seq)!;
+  }
+
+  /** The stamp number for (hlc, timestamp): the last transfer's when it is the same. */
+  private stampFor(hlc: string, timestamp: number): number {
+    if (this.lastStamp !== ABSENT && hlc === this.lastHlc && timestamp === this.lastTimestamp) return this.lastStamp;
+    const n = this.stampCount++;
+    const chunk = n >>> CHUNK_SHIFT;
+    if (chunk === this.stampColumns.length) this.stampColumns.push(new StampColumns());
+    const s = this.stampColumns[chunk]!;
+    const i = n & IN_CHUNK;
+    s.timestamp[i] = timestamp;
+    if (isNarrow(hlc) && hlc.length <= BYTES_CHUNK) {
+      const at = this.reserve(hlc.length);
+      s.at[i] = at;
+      s.units[i] = hlc.length;
+      this.put(hlc, at);
+    } else {
+      s.units[i] = ABSENT;
+      this.wideStamps.set(n, hlc);
+    }
+    this.lastStamp = n;
+    this.lastHlc = hlc;
+    this.lastTimestamp = timestamp;
+    return n;
+  }
+
+  private hlcOf(stamp: number): string {
+    if (stamp === this.decodedStamp) return this.decodedHlc;
+    const s = this.stampColumns[stamp >>> CHUNK_SHIFT]!;
+    const i = stamp & IN_CHUNK;
+    const units = s.units[i]!;
+    const hlc = units === ABSENT ? this.wideStamps.get(stamp)! : this.text(s.at[i]!, units);
+    this.decodedStamp = stamp;
+    this.decodedHlc = hlc;
+    return hlc;
+  }
+
+  /** The address of `units` free bytes in one chunk. */
+  private reserve(units: number): number {
+    let at = this.bytesEnd;
+    const chunk = Math.floor(at / BYTES_CHUNK);
+    if (chunk === this.bytes.length || (at % BYTES_CHUNK) + units > BYTES_CHUNK) {
+      const next = chunk === this.bytes.length ? chunk : chunk + 1;
+      if (next === this.bytes.length) this.bytes.push(new Uint8Array(BYTES_CHUNK));
+      at = next * BYTES_CHUNK;
+    }
+    this.bytesEnd = at + units;
+    return at;
+  }
+
+  /** Writes `s` (every unit below 256) at `at`; returns the address after it. */
+  private put(s: string, at: number): number {
+    const chunk = this.bytes[Math.floor(at / BYTES_CHUNK)]!;
+    const from = at % BYTES_CHUNK;
+    for (let k = 0; k < s.length; k++) chunk[from + k] = s.charCodeAt(k);
+    return at + s.length;
+  }
+
+  private text(at: number, units: number): string {
+    const chunk = this.bytes[Math.floor(at / BYTES_CHUNK)]!;
+    const from = at % BYTES_CHUNK;
+    if (units <= TEXT_PIECE_UNITS) return String.fromCharCode.apply(null, chunk.subarray(from, from + units) as unknown as number[]);
+    // A call takes its arguments on the stack: long text is decoded a piece at a time.
+    let text = '';
+    for (let k = 0; k < units; k += TEXT_PIECE_UNITS) {
+      text += String.fromCharCode.apply(null, chunk.subarray(from + k, from + Math.min(units, k + TEXT_PIECE_UNITS)) as unknown as number[]);
+    }
+    return text;
+  }
+}
