@@ -52,6 +52,12 @@ export interface Config {
     readonly leaderTransferTimeoutMs: number;
     /** Roll the log to a new segment file once the current one would grow past this size. */
     readonly logSegmentBytesMax: number;
+    /**
+     * A snapshot file being written is flushed to disk (fdatasync) each time this many more bytes
+     * have been written, so the fsync that completes it has little left to flush: one fsync of a
+     * file of hundreds of MB holds the disk, and with it the log's fsyncs, for hundreds of ms.
+     */
+    readonly snapshotSyncBytes: number;
     /** Inputs (peer messages, client requests) queued for the consensus loop; past it peer messages are dropped. */
     readonly inboxEventsMax: number;
     /**
@@ -166,6 +172,7 @@ export const DEFAULT_CONFIG: Config = {
     snapshotChunkBytes: 256 * 1024,
     leaderTransferTimeoutMs: 1000,
     logSegmentBytesMax: 64 * 1024 * 1024,
+    snapshotSyncBytes: 16 * 1024 * 1024,
     inboxEventsMax: 100000,
     writeBatchesInFlightMax: 64,
   },

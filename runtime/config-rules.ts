@@ -78,6 +78,7 @@ export const CONFIG_RULES: Rules = {
     snapshotChunkBytes: bytes(),
     leaderTransferTimeoutMs: ms(),
     logSegmentBytesMax: bytes(),
+    snapshotSyncBytes: bytes(),
     inboxEventsMax: count(10_000_000),
     writeBatchesInFlightMax: count(4096),
   },

@@ -94,6 +94,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
   try {
     logStore = await openFileLogStore({ dir: dataDir, logger: root.child({ actor: 'storage' }) as unknown as Logger,
       segmentBytesMax: config.raft.logSegmentBytesMax,
+      snapshotSyncBytes: config.raft.snapshotSyncBytes,
       onFsync: (ms, records) => metrics?.observeFsync(ms, records),
     });
     // Read the whole directory once before any actor starts: corruption stops the node here with

@@ -77,13 +77,25 @@ export type PositionedWrite = (bytes: Uint8Array, position: number) => Promise<v
  * writeFileAtomically for a file made piece by piece: `fill` writes the content through the
  * function it is given (in any order of positions), awaiting each write before it reuses that
  * piece's bytes and before it resolves; the file then is fsynced and replaces `dir/name`. A large
- * file need not exist in memory as one buffer.
+ * file need not exist in memory as one buffer. Every `syncBytes` written, the file is flushed
+ * (fdatasync) before the write resolves: the kernel would otherwise keep all of a large file's
+ * pages dirty until the final fsync, which then holds the disk for as long as they take to write,
+ * and every other fsync on it (the log's, which acknowledgements wait for) waits behind it.
  */
-export async function writeFileAtomicallyWith(dir: string, name: string, fill: (write: PositionedWrite) => Promise<void>): Promise<void> {
+export async function writeFileAtomicallyWith(dir: string, name: string, fill: (write: PositionedWrite) => Promise<void>,
+  syncBytes = Number.POSITIVE_INFINITY): Promise<void> {
   const temp = join(dir, name + TEMP_SUFFIX);
   const handle = await open(temp, 'w');
   try {
-    await fill((bytes, position) => writeFully(handle, bytes, position));
+    let unsynced = 0;
+    await fill(async (bytes, position) => {
+      await writeFully(handle, bytes, position);
+      unsynced += bytes.length;
+      if (unsynced >= syncBytes) {
+        unsynced = 0;
+        await handle.datasync();
+      }
+    });
     await handle.sync();
   } finally {
     await handle.close();

@@ -22,6 +22,8 @@ export interface FileLogStoreOptions {
   readonly dir: string;
   /** Roll to a new segment once one would grow past this (default `raft.logSegmentBytesMax`). */
   readonly segmentBytesMax?: number;
+  /** Flush a snapshot file being written every this many bytes (default `raft.snapshotSyncBytes`). */
+  readonly snapshotSyncBytes?: number;
   readonly logger: Logger;
   /** Called after each group commit round with its duration and how many records it made durable. */
   readonly onFsync?: (ms: number, records: number) => void;
@@ -80,6 +82,7 @@ class DataDirLogStore implements FileLogStore {
       queue: this.queue,
       log: () => this.loaded(),
       writeFile: options.writeSnapshotFile ?? writeSnapshot,
+      syncBytes: options.snapshotSyncBytes ?? DEFAULT_CONFIG.raft.snapshotSyncBytes,
     });
   }
 

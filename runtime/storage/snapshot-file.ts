@@ -110,10 +110,10 @@ export function decodeSnapshot(bytes: Buffer, file: string): StoredSnapshot | st
   };
 }
 
-export async function writeSnapshot(dir: string, snapshot: Omit<StoredSnapshot, 'file'>): Promise<string> {
+export async function writeSnapshot(dir: string, snapshot: Omit<StoredSnapshot, 'file'>, syncBytes = Number.POSITIVE_INFINITY): Promise<string> {
   const name = snapshotFileName(snapshot.meta.index);
   const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-  await writeFileAtomicallyWith(dir, name, (write) => writeSnapshotInSlices(write, snapshot.meta, snapshot.data, snapshot.chainHash, pause));
+  await writeFileAtomicallyWith(dir, name, (write) => writeSnapshotInSlices(write, snapshot.meta, snapshot.data, snapshot.chainHash, pause), syncBytes);
   return name;
 }
 

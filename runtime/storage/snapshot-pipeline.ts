@@ -64,6 +64,8 @@ export interface SnapshotPipelineDeps {
   /** The loaded log; throws a StorageMisuseError before load(). */
   readonly log: () => SegmentLog;
   readonly writeFile: SnapshotFileWriter;
+  /** Passed to writeFile: flush the file every this many bytes. */
+  readonly syncBytes: number;
 }
 
 export class SnapshotPipeline {
@@ -136,7 +138,7 @@ export class SnapshotPipeline {
     // files reach the disk in index order.
     const previous = this.planned.at(-1)?.written ?? Promise.resolve('');
     const hash = chainHash;
-    const written = previous.then(() => this.deps.writeFile(this.deps.dir, { meta, data, chainHash: hash }));
+    const written = previous.then(() => this.deps.writeFile(this.deps.dir, { meta, data, chainHash: hash }, this.deps.syncBytes));
     // A write that fails leaves the disk in an unknown state: it fails the store, like a failed append.
     const durable = written.catch((err: unknown) => {
       throw this.deps.queue.fail(err);
@@ -189,7 +191,7 @@ export class SnapshotPipeline {
     await this.finishPlannedUnderLock();
     const log = this.deps.log();
     const chainHash = snapshotContentHash(meta, data);
-    const name = await this.deps.writeFile(this.deps.dir, { meta, data, chainHash });
+    const name = await this.deps.writeFile(this.deps.dir, { meta, data, chainHash }, this.deps.syncBytes);
     const deletedSegments = await log.compact(meta.index, true, chainHash);
     const deletedSnapshots = await this.deleteStaleSnapshots();
     this.deps.logger.info({ snapshot: name, index: meta.index, term: meta.term, replacedLog: true, deletedSegments, deletedSnapshots }, 'snapshot stored');

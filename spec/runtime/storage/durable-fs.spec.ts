@@ -1,13 +1,14 @@
 // writeFullyAndSync is the append round's only write: it must put every byte at its position
 // (after what is already there), however few bytes each write call takes, sync only after the
 // last of them, resolve only once the sync is done, and report an I/O error rather than resolve.
+// writeFileAtomicallyWith (snapshot files) flushes the file every `syncBytes` as it goes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFullyAndSync, type FdIo } from '../../../runtime/storage/durable-fs.ts';
+import { writeFileAtomicallyWith, writeFullyAndSync, type FdIo } from '../../../runtime/storage/durable-fs.ts';
 
 /** An in-memory file whose write calls take at most `per` bytes and answer on a later turn. */
 function shortWrites(per: number): { io: FdIo; file: Buffer; calls: string[]; finishSync: () => void } {
@@ -96,6 +97,50 @@ test('rejects when the descriptor cannot be written', async () => {
     await handle.close();
     assert.is((failed as NodeJS.ErrnoException | null)?.code, 'EBADF');
     assert.is(readFileSync(path, 'utf8'), 'x');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Records the calls made on every FileHandle while `body` runs (the prototype's methods, wrapped). */
+async function recordHandleCalls(body: () => Promise<void>): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'syncpay-durable-fs-'));
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  await probe.close();
+  rmSync(dir, { recursive: true, force: true });
+  const calls: string[] = [];
+  const saved = { write: proto['write']!, datasync: proto['datasync']!, sync: proto['sync']! };
+  for (const name of ['write', 'datasync', 'sync'] as const) {
+    const original = saved[name];
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      calls.push(name === 'write' ? `write ${String(args[3])}` : name);
+      return original.apply(this, args);
+    };
+  }
+  try {
+    await body();
+  } finally {
+    Object.assign(proto, saved);
+  }
+  return calls;
+}
+
+test('a file written piece by piece is flushed every syncBytes, then synced once more before it replaces the old one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'syncpay-durable-fs-'));
+  try {
+    const piece = (i: number): Buffer => Buffer.alloc(100, 0x61 + i);
+    const fill = async (write: (bytes: Uint8Array, position: number) => Promise<void>): Promise<void> => {
+      for (let i = 0; i < 7; i++) await write(piece(i), i * 100);
+    };
+    const stepped = await recordHandleCalls(() => writeFileAtomicallyWith(dir, 'stepped', fill, 250));
+    // The last two: the file, then the directory after the rename.
+    assert.equal(stepped, ['write 0', 'write 100', 'write 200', 'datasync', 'write 300', 'write 400', 'write 500', 'datasync', 'write 600', 'sync', 'sync']);
+    const once = await recordHandleCalls(() => writeFileAtomicallyWith(dir, 'once', fill));
+    assert.equal(once, ['write 0', 'write 100', 'write 200', 'write 300', 'write 400', 'write 500', 'write 600', 'sync', 'sync']);
+    const expected = Buffer.concat(Array.from({ length: 7 }, (_, i) => piece(i)));
+    assert.ok(readFileSync(join(dir, 'stepped')).equals(expected));
+    assert.ok(readFileSync(join(dir, 'once')).equals(expected));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
