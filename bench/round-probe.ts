@@ -36,6 +36,9 @@ try {
   const until = Date.now() + seconds * 1000;
   let seq = 0;
   const refusals = new Map<string, number>();
+  /** The first answer of each kind of refusal, and when it came (what a count alone does not say). */
+  const firstRefusals = new Map<string, string>();
+  const startedAt = Date.now();
   let cpuAtStart: number[] = [];
   let machineAtStart = machineTicks();
   let okAtStart = 0;
@@ -66,6 +69,7 @@ try {
         const code = /"code":"([A-Za-z_]+)"/.exec(answer.text)?.[1] ?? answer.text.slice(0, 60);
         const key = `${answer.status} ${code}`;
         refusals.set(key, (refusals.get(key) ?? 0) + 1);
+        if (!firstRefusals.has(key)) firstRefusals.set(key, `${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${answer.text.slice(0, 300)}`);
       }
     }
   }));
@@ -75,6 +79,7 @@ try {
   const machineAtEnd = machineTicks();
   client.close();
   console.log(`leader ${leader}: ${(ok / seconds).toFixed(0)} ${batchSize > 1 ? `transfers/s in batches of ${batchSize}` : 'payments/s'} at concurrency ${concurrency} (${other} not ok${other > 0 ? `: ${[...refusals].map(([k, v]) => `${v}x ${k}`).join(', ')}` : ''})`);
+  for (const [key, first] of firstRefusals) console.log(`  first ${key} at ${first}`);
   const measured = ok - okAtStart;
   const perPayment = cpuAtEnd.map((us, i) => (measured > 0 ? (us - (cpuAtStart[i] ?? 0)) / measured : 0));
   const names = [...cluster.nodes.map((n) => n.id), 'load'];
