@@ -97,7 +97,15 @@ try {
     };
     console.log(`${n.id}${n.id === leader ? ' (leader)' : ''}`);
     for (const name of Object.keys(h)) console.log(`  ${name}: ${pick(name)}`);
-    console.log(`  event loop lag p99: ${m.body.gauges['nodejs_eventloop_lag_p99_seconds']}`);
+    const text = await (await fetch(`${cluster.node(n.id).url}/metrics`)).text();
+    const lagMax = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? '-';
+    console.log(`  event loop lag p99: ${m.body.gauges['nodejs_eventloop_lag_p99_seconds']}, max ${lagMax} s`);
+    // Why leadership moved, if it did: this node's elections and step-downs, from its timeline.
+    const timeline = await cluster.json<{ events: Array<Record<string, unknown>> }>(n.id, '/v1/events?limit=1000');
+    for (const e of timeline.body.events) {
+      if (typeof e['type'] !== 'string' || !/^(election\.started|leader\.elected|leader\.stepDown)$/.test(e['type'])) continue;
+      console.log(`  ${String(e['hlc'] ?? '')} ${e['type']} ${JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k]) => !['hlc', 'type', 'actor'].includes(k))))}`);
+    }
   }
 } finally {
   await cluster.destroy();
