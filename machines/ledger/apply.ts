@@ -42,7 +42,7 @@ export function advanceTime(state: LedgerState, rules: LedgerRules, physicalMs: 
     d.debitsPending -= top.amount;
     c.creditsPending -= top.amount;
     state.changed.accounts.add(d).add(c);
-    setStatus(state, top, 'expired');
+    setStatus(state, top.seq, 'expired');
   }
   for (const record of state.idempotency.values()) {
     if (record.createdAt + rules.idempotencyRetentionMs > state.now) break;

@@ -4,7 +4,7 @@
 // copy and trace. Values are immutable, so sharing is invisible to everyone else.
 
 /** Amounts below this (in minor units) are shared. */
-const SHARED_AMOUNTS = 1 << 17;
+export const SHARED_AMOUNTS = 1 << 17;
 
 const shared: Array<bigint | undefined> = [];
 // Pushed, not `new Array(n)`: V8 gives a large pre-sized array slow dictionary elements.

@@ -69,7 +69,6 @@ export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = 
     assert(seq > lastSeq && seq < transferCount && status !== undefined, 'ledger snapshot: bad status row');
     const t = state.transferLog.at(seq)!;
     assert(t.flags.pending, 'ledger snapshot: status of a transfer that is not pending');
-    t.status = status;
     state.transferLog.setStatus(seq, status);
     trackExpiry(state, t);
     lastSeq = seq;

@@ -38,17 +38,14 @@ export function addTransfer(state: LedgerState, t: Transfer): void {
   state.transfersByAccount.get(t.creditAccountId)?.push(t.seq);
 }
 
-/**
- * Changes a pending transfer's status (every status change goes through here, for the hash). `t`
- * is a copy read from the log: it is kept in step for the caller, the log holds the status.
- */
-export function setStatus(state: LedgerState, t: Transfer, status: PendingStatus | null): void {
-  t.status = status;
-  state.transferLog.setStatus(t.seq, status);
-  state.changed.statuses.add(t.seq);
+/** Changes the status of the pending transfer at `seq` (every status change goes through here, for the hash). */
+export function setStatus(state: LedgerState, seq: number, status: PendingStatus | null): void {
+  state.transferLog.setStatus(seq, status);
+  state.changed.statuses.add(seq);
 }
 
 /** Pending transfers with a timeout join the expiry heap; 0 means "never expires". */
 export function trackExpiry(state: LedgerState, t: Transfer): void {
-  if (t.status === 'pending' && t.timeoutMs > 0) heapPush(state.expiry, t);
+  // The log's status, not `t`'s: a chain may have posted or voided `t` since `t` was built.
+  if (t.timeoutMs > 0 && state.transferLog.statusAt(t.seq) === 'pending') heapPush(state.expiry, t);
 }

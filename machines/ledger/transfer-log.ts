@@ -3,17 +3,20 @@
 // about 200 bytes and several objects per transfer that every full collection had to trace, so at
 // a few million transfers collections paused a node for seconds (long enough to lose leadership),
 // and at some 17 million the heap limit would stop the process for good, on restart too. Here a
-// transfer is about 70 bytes in typed arrays, which the collector does not look inside.
+// transfer is a row of typed-array columns (about 50 bytes, plus its id's characters, plus its
+// entry's stamp when it is the only transfer of its entry), which the collector does not look inside.
 //
 // Reads hand out a fresh Transfer object (`at`), so a caller may keep one, but it is a copy: the
 // one mutable field, the status of a pending transfer, is read and written through the log
 // (`statusAt`, `setStatus`). Strings (id, pending id, reference, and the entry's HLC stamp) are
 // kept as one byte per UTF-16 code unit when every unit is below 256, which ids and stamps always
-// are; a transfer with any other string keeps its strings in a side map instead, exactly.
-// Transfers of one entry share its stamp (HLC text and ledger time), stored once.
+// are; a transfer with any other string (or with more text than a byte chunk holds) keeps its
+// strings in a side map instead, exactly, and so does such a stamp. Consecutive transfers of one
+// entry share its stamp (HLC text and ledger time); after a rolled-back chain the next transfer
+// starts a new one.
 import { assert } from '../assert.ts';
 import { transferBits, transferFlags } from './flags.ts';
-import { amountOf } from './shared-amounts.ts';
+import { SHARED_AMOUNTS, amountOf } from './shared-amounts.ts';
 import type { PendingStatus, Transfer } from './types.ts';
 
 /** Transfers per chunk of columns: columns grow by whole chunks, never by copying. */
@@ -34,6 +37,8 @@ const SHORT_TEXT_CODES: number[][] = Array.from({ length: SHORT_TEXT_UNITS + 1 }
 const BIG_AMOUNT = -(2n ** 63n);
 const INT64_MIN_KEPT = BIG_AMOUNT + 1n;
 const INT64_MAX = 2n ** 63n - 1n;
+/** Amounts below this are handed out as the shared bigint of their value. */
+const SHARED_AMOUNTS_BIG = BigInt(SHARED_AMOUNTS);
 const ABSENT = -1;
 
 const STATUSES: ReadonlyArray<PendingStatus | null> = [null, 'pending', 'posted', 'voided', 'expired'];
@@ -75,7 +80,10 @@ class StampColumns {
   readonly timestamp = new Float64Array(CHUNK);
 }
 
-/** Strings interned by number: account ids and currency codes (bounded by the accounts). */
+/**
+ * Strings interned by number: account ids and currency codes. Bounded by the accounts ever named,
+ * including those a rolled-back chain opened and closed again (their number stays taken).
+ */
 class Names {
   private readonly numbers = new Map<string, number>();
   readonly names: string[] = [];
@@ -89,11 +97,6 @@ class Names {
     }
     return n;
   }
-}
-
-function isNarrow(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
-  return true;
 }
 
 /** Writes `s` one byte per unit from `o`; the offset after it, or -1 at a unit above 255. */
@@ -187,8 +190,8 @@ export class TransferLog {
     const c = this.columns[seq >>> CHUNK_SHIFT]!;
     const i = seq & IN_CHUNK;
     const at = c.at[i]!;
-    // Its bytes are the last written unless a new byte chunk was started for it: then they stay unused.
-    if (Math.floor(at / BYTES_CHUNK) === Math.floor(this.bytesEnd / BYTES_CHUNK) || at === this.bytesEnd) this.bytesEnd = at;
+    // Nothing written after it is still in use (its stamp, if new, is abandoned below).
+    this.bytesEnd = at;
     this.wide.delete(seq);
     this.bigAmounts.delete(seq);
     // Stamps are not reclaimed (a few bytes); the next push compares with the new last transfer's.
@@ -226,7 +229,7 @@ export class TransferLog {
       id,
       debitAccountId: this.accounts.names[c.debit[i]!]!,
       creditAccountId: this.accounts.names[c.credit[i]!]!,
-      amount: amount === BIG_AMOUNT ? this.bigAmounts.get(seq)! : amount >= 0n && amount < 0x20000n ? amountOf(Number(amount)) : amount,
+      amount: amount === BIG_AMOUNT ? this.bigAmounts.get(seq)! : amount >= 0n && amount < SHARED_AMOUNTS_BIG ? amountOf(Number(amount)) : amount,
       currency: this.currencies.names[c.currency[i]!]!,
       flags: transferFlags(flags & 15),
       pendingId,
@@ -240,12 +243,12 @@ export class TransferLog {
   }
 
   statusAt(seq: number): PendingStatus | null {
-    if (!(seq >= 0 && seq < this.count)) assert(false, `transfer log: no transfer ${seq}`);
+    if (!(seq >= 0 && seq < this.count && Number.isInteger(seq))) assert(false, `transfer log: no transfer ${seq}`);
     return STATUSES[this.columns[seq >>> CHUNK_SHIFT]!.status[seq & IN_CHUNK]!]!;
   }
 
   setStatus(seq: number, status: PendingStatus | null): void {
-    if (!(seq >= 0 && seq < this.count)) assert(false, `transfer log: no transfer ${seq}`);
+    if (!(seq >= 0 && seq < this.count && Number.isInteger(seq))) assert(false, `transfer log: no transfer ${seq}`);
     this.columns[seq >>> CHUNK_SHIFT]!.status[seq & IN_CHUNK] = statusCode(status);
   }
 
@@ -277,12 +280,15 @@ export class TransferLog {
     const s = this.stampColumns[chunk]!;
     const i = n & IN_CHUNK;
     s.timestamp[i] = timestamp;
-    if (hlc.length <= BYTES_CHUNK && isNarrow(hlc)) {
+    let narrow = hlc.length <= BYTES_CHUNK;
+    if (narrow) {
       const at = this.reserve(hlc.length);
+      narrow = putNarrow(hlc, this.bytes[Math.floor(at / BYTES_CHUNK)]!, at % BYTES_CHUNK) >= 0;
       s.at[i] = at;
       s.units[i] = hlc.length;
-      putNarrow(hlc, this.bytes[Math.floor(at / BYTES_CHUNK)]!, at % BYTES_CHUNK);
-    } else {
+      if (!narrow) this.bytesEnd = at;
+    }
+    if (!narrow) {
       s.units[i] = ABSENT;
       this.wideStamps.set(n, hlc);
     }

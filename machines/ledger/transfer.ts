@@ -12,7 +12,7 @@ import type { Account, LedgerRules, LedgerState, PendingStatus, Transfer, Transf
 export interface Journal {
   readonly balances: Array<{ readonly account: Account; readonly saved: readonly [bigint, bigint, bigint, bigint] }>;
   readonly openedAccounts: string[];
-  readonly statuses: Array<{ readonly transfer: Transfer; readonly previous: PendingStatus | null }>;
+  readonly statuses: Array<{ readonly seq: number; readonly previous: PendingStatus | null }>;
   /** transferLog length before the chain. */
   readonly transfersBefore: number;
   /** New pendings, added to the expiry heap only when the chain commits. */
@@ -26,7 +26,7 @@ export function openJournal(state: LedgerState): Journal {
 export function rollback(state: LedgerState, j: Journal): void {
   for (let i = j.statuses.length - 1; i >= 0; i--) {
     const s = j.statuses[i]!;
-    setStatus(state, s.transfer, s.previous);
+    setStatus(state, s.seq, s.previous);
   }
   while (state.transferLog.length > j.transfersBefore) {
     const t = state.transferLog.at(state.transferLog.length - 1)!;
@@ -186,8 +186,8 @@ function finishPending(state: LedgerState, t: TransferInput, ctx: EntryContext, 
     d.debitsPosted += amount;
     c.creditsPosted += amount;
   }
-  j?.statuses.push({ transfer: p, previous: p.status });
-  setStatus(state, p, t.flags.post ? 'posted' : 'voided');
+  j?.statuses.push({ seq: p.seq, previous: p.status });
+  setStatus(state, p.seq, t.flags.post ? 'posted' : 'voided');
   addTransfer(state, {
     id: t.id,
     debitAccountId: p.debitAccountId,

@@ -162,7 +162,8 @@ export interface LedgerRules {
 
 /**
  * Pending transfers ordered by expiry; a binary min-heap, rebuilt from transfers on restore. Its
- * items are copies (see transfer-log.ts): their status is the log's, not the copy's.
+ * items are the records built when each pending was applied or restored: their `status` is not
+ * kept up to date, the log's (`transferLog.statusAt`) is the one that counts.
  */
 export interface ExpiryHeap {
   readonly items: Transfer[];

@@ -150,4 +150,14 @@ test('a hasher given a state whose folded transfers were replaced starts over in
   assert.is(inc.digest(log.state), ledgerStateHash(log.state));
 });
 
+test('a hasher whose last folded transfer was replaced by another at the same position starts over', () => {
+  const log = busy();
+  const inc = new IncrementalLedgerHash(nodeSha256);
+  inc.digest(log.state);
+  const n = log.state.transferLog.length;
+  doctorTransfer(log.state.transferLog, n - 1, { id: 'replaced' });
+  assert.is(log.state.transferLog.length, n, 'nothing for a length check to see');
+  assert.is(inc.digest(log.state), ledgerStateHash(log.state));
+});
+
 test.run();

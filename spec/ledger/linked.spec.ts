@@ -33,6 +33,17 @@ test('a failing event fails its whole chain and nothing of it remains, opened ac
   assert.equal(checkInvariants(log.state), []);
 });
 
+test('a pending posted inside its own chain does not wait for expiry', () => {
+  const log = new TestLog();
+  const codes = log.codes(transfers([
+    tr({ id: 'p', from: 'x', to: 'y', pending: true, timeoutMs: 50, linked: true }),
+    tr({ id: 'c', post: true, pendingId: 'p' }),
+  ]));
+  assert.equal(codes, ['ok', 'ok']);
+  assert.is(log.state.transfers.get('p')!.status, 'posted');
+  assert.is(log.state.expiry.items.length, 0, 'only a pending that is still pending joins the expiry heap');
+});
+
 test('chains in one batch are independent; unlinked events stand alone', () => {
   const log = new TestLog();
   const codes = log.codes(transfers([

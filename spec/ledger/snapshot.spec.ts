@@ -10,7 +10,7 @@ import { pureSha256, sha256Hex } from '../../machines/ledger/sha256.ts';
 import { nodeSha256 } from '../../actors/ledger.actor.ts';
 import { SnapshotWriter, deserializeLedger, serializeLedger, serializeLedgerWithin } from '../../machines/ledger/snapshot.ts';
 import type { LedgerCommand } from '../../machines/ledger/types.ts';
-import { NO_OVERDRAFT, TestLog, accounts, stamp, tr, transfers } from './helpers.ts';
+import { NO_OVERDRAFT, TestLog, accounts, doctorTransfer, stamp, tr, transfers } from './helpers.ts';
 
 const native = nodeSha256;
 
@@ -202,6 +202,10 @@ test('a writer given a state whose written transfers were replaced starts over',
   const popped = other.state.transferLog.at(other.state.transferLog.length - 1)!;
   other.state.transfers.delete(popped.id);
   other.state.transferLog.pop();
+  assert.is(writer.write(other.state, 1e9), serializeLedgerWithin(other.state, 1e9));
+  // The same length as the rows it wrote, but another transfer last.
+  const n = other.state.transferLog.length;
+  doctorTransfer(other.state.transferLog, n - 1, { id: 'replaced' });
   assert.is(writer.write(other.state, 1e9), serializeLedgerWithin(other.state, 1e9));
 });
 

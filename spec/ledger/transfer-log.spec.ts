@@ -131,11 +131,39 @@ test('hundreds of thousands of transfers span column and byte chunks and read ba
     hlc: stamp(Math.floor(seq / 10)), seq, status: STATUSES[seq % 5]!,
   });
   for (let seq = 0; seq < n; seq++) log.push(make(seq));
+  // Every transfer's strings (a handful straddle the end of a byte chunk), then whole records at random.
+  for (let seq = 0; seq < n; seq++) {
+    const got = log.at(seq)!;
+    const want = make(seq);
+    if (got.id !== want.id || got.reference !== want.reference || got.hlc !== want.hlc) assert.equal(got, want, `transfer ${seq}`);
+  }
   for (let k = 0; k < 3000; k++) {
     const seq = rng.int(0, n - 1);
     assert.equal(log.at(seq), make(seq), `transfer ${seq}`);
   }
   for (const seq of [0, 65_535, 65_536, 131_071, 131_072, n - 1]) assert.equal(log.at(seq), make(seq), `transfer ${seq}`);
+});
+
+test('pops across byte chunks: long texts fill chunks fast, and what stays reads back exactly', () => {
+  const rng = createPrng(SEED ^ 0xc4a);
+  const log = new TransferLog();
+  const model: Transfer[] = [];
+  const long = (): string => String.fromCharCode(rng.int(0x41, 0x5a)).repeat(rng.int(50_000, 400_000));
+  for (let step = 0; step < 120; step++) {
+    if (rng.chance(0.8) || model.length === 0) {
+      const t = { ...transfer(rng, model.length, model[model.length - 1]), reference: long() };
+      log.push(t);
+      model.push(t);
+    } else {
+      for (let k = rng.int(1, Math.min(2, model.length)); k > 0; k--) {
+        log.pop();
+        model.pop();
+      }
+    }
+  }
+  // About 60 transfers of 50,000-400,000 characters: a dozen or more byte chunks.
+  assert.ok(model.length > 30, `only ${model.length} transfers left`);
+  checkAll(log, model, 'after pushes and pops');
 });
 
 test('a push must come at the end of the log', () => {

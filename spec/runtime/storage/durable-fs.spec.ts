@@ -113,9 +113,12 @@ async function recordHandleCalls(body: () => Promise<void>): Promise<string[]> {
   const saved = { write: proto['write']!, datasync: proto['datasync']!, sync: proto['sync']! };
   for (const name of ['write', 'datasync', 'sync'] as const) {
     const original = saved[name];
-    proto[name] = function (this: unknown, ...args: unknown[]) {
+    proto[name] = async function (this: unknown, ...args: unknown[]) {
       calls.push(name === 'write' ? `write ${String(args[3])}` : name);
-      return original.apply(this, args);
+      const result = await original.apply(this, args);
+      // When a flush has finished matters: the next write must not start before it.
+      if (name === 'datasync') calls.push('datasync done');
+      return result;
     };
   }
   try {
@@ -133,9 +136,11 @@ test('a file written piece by piece is flushed every syncBytes, then synced once
     const fill = async (write: (bytes: Uint8Array, position: number) => Promise<void>): Promise<void> => {
       for (let i = 0; i < 7; i++) await write(piece(i), i * 100);
     };
-    const stepped = await recordHandleCalls(() => writeFileAtomicallyWith(dir, 'stepped', fill, 250));
-    // The last two: the file, then the directory after the rename.
-    assert.equal(stepped, ['write 0', 'write 100', 'write 200', 'datasync', 'write 300', 'write 400', 'write 500', 'datasync', 'write 600', 'sync', 'sync']);
+    // 200 bytes reached exactly: a flush, finished before the next write starts. The last two
+    // calls: the file, then the directory after the rename.
+    const stepped = await recordHandleCalls(() => writeFileAtomicallyWith(dir, 'stepped', fill, 200));
+    assert.equal(stepped, ['write 0', 'write 100', 'datasync', 'datasync done', 'write 200', 'write 300', 'datasync', 'datasync done',
+      'write 400', 'write 500', 'datasync', 'datasync done', 'write 600', 'sync', 'sync']);
     const once = await recordHandleCalls(() => writeFileAtomicallyWith(dir, 'once', fill));
     assert.equal(once, ['write 0', 'write 100', 'write 200', 'write 300', 'write 400', 'write 500', 'write 600', 'sync', 'sync']);
     const expected = Buffer.concat(Array.from({ length: 7 }, (_, i) => piece(i)));
