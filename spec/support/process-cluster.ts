@@ -23,7 +23,27 @@ export interface ProcessClusterOptions {
   readonly captureOutput?: boolean;
 }
 
+/** Ports freePort has handed out in this process: none is handed out twice. */
+const portsGiven = new Set<number>();
+/** Attempts before giving up on finding a port not handed out yet. */
+const FREE_PORT_ATTEMPTS_MAX = 100;
+
+/**
+ * A port free on 127.0.0.1 now, and never one this process was given before: the kernel may hand
+ * the port of a listener just closed to the next listen(0), and a cluster whose nodes were given
+ * the same port twice cannot start (a node refuses the config).
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < FREE_PORT_ATTEMPTS_MAX; attempt++) {
+    const port = await anyFreePort();
+    if (portsGiven.has(port)) continue;
+    portsGiven.add(port);
+    return port;
+  }
+  throw new Error(`no port found that was not handed out before, in ${FREE_PORT_ATTEMPTS_MAX} attempts`);
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.unref();
