@@ -97,9 +97,7 @@ try {
     };
     console.log(`${n.id}${n.id === leader ? ' (leader)' : ''}`);
     for (const name of Object.keys(h)) console.log(`  ${name}: ${pick(name)}`);
-    const text = await (await fetch(`${cluster.node(n.id).url}/metrics`)).text();
-    const lagMax = /^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? '-';
-    console.log(`  event loop lag p99: ${m.body.gauges['nodejs_eventloop_lag_p99_seconds']}, max ${lagMax} s`);
+    console.log(`  event loop lag p99: ${m.body.gauges['nodejs_eventloop_lag_p99_seconds']}`);
     // Why leadership moved, if it did: this node's elections and step-downs, from its timeline.
     const timeline = await cluster.json<{ events: Array<Record<string, unknown>> }>(n.id, '/v1/events?limit=1000');
     for (const e of timeline.body.events) {
