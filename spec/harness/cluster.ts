@@ -32,6 +32,10 @@ export interface ClusterOptions {
 }
 
 export const SIM_RAFT: Partial<Config['raft']> = {
+  // The simulated network's fault schedules and the scenarios' waits are written for these, not
+  // for the defaults (which leave room for real nodes sharing busy cores).
+  electionTimeoutMsMin: 300,
+  electionTimeoutMsMax: 600,
   snapshotEntriesThreshold: 30,
   snapshotChunkBytes: 40,
   entriesPerAppendMax: 8,

@@ -13,8 +13,11 @@ import { APPENDED_NOTICE, ERR, type Effect } from '../../machines/raft/effects.t
 import type { RaftMessage } from '../../machines/raft-events.ts';
 import type { LogEntry } from '../../machines/types.ts';
 
-const MIN = DEFAULT_CONFIG.raft.electionTimeoutMsMin;
-const HB = DEFAULT_CONFIG.raft.heartbeatIntervalMs;
+// The schedules below are written for these timeouts (ten election timeouts stay inside one
+// proposal timeout), not for whatever the defaults are.
+const RAFT: Config['raft'] = { ...DEFAULT_CONFIG.raft, electionTimeoutMsMin: 300, electionTimeoutMsMax: 600 };
+const MIN = RAFT.electionTimeoutMsMin;
+const HB = RAFT.heartbeatIntervalMs;
 const stampOf = (n: number) => `000000000000100.${String(n).padStart(6, '0')}`;
 
 function makeCore(opts: { term?: number; entries?: LogEntry[]; raft?: Partial<Config['raft']> } = {}): RaftCore {
@@ -23,7 +26,7 @@ function makeCore(opts: { term?: number; entries?: LogEntry[]; raft?: Partial<Co
     {
       self: 'a',
       peers: ['b', 'c'],
-      raft: { ...DEFAULT_CONFIG.raft, ...(opts.raft ?? {}) },
+      raft: { ...RAFT, ...(opts.raft ?? {}) },
       random: () => 0,
       stamp: () => stampOf(++n),
       observeStamp: () => {},
@@ -137,7 +140,7 @@ test('a snapshot ending in an entry of an earlier term over the proposal: NOT_CO
 });
 
 test('the proposal timing out: OUTCOME_UNKNOWN with its position, whether or not the node still leads', () => {
-  const T = DEFAULT_CONFIG.raft.proposalTimeoutMs;
+  const T = RAFT.proposalTimeoutMs;
   const core = leaderWithProposal({ raft: { checkQuorum: false } });
   assert.equal(replies(run(core, { type: 'tick', now: MIN + T, fenced: false })), []);
   const out = run(core, { type: 'tick', now: MIN + 1 + T, fenced: false });
@@ -253,7 +256,7 @@ test('follower: an unplaced forwarded proposal whose leader is gone: OUTCOME_UNK
 
 test('follower: a placed proposal nobody decides times out with OUTCOME_UNKNOWN and its position', () => {
   const core = placedFollower();
-  const T = DEFAULT_CONFIG.raft.proposalTimeoutMs;
+  const T = RAFT.proposalTimeoutMs;
   // Heard from b recently enough that no election starts first; b never commits.
   for (let t = 100; t < 11 + T; t += 100) run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 }, t));
   const out = run(core, { type: 'tick', now: 11 + T, fenced: false });
