@@ -147,22 +147,13 @@ export class TransferLog {
     const referenceUnits = t.reference === null ? ABSENT : t.reference.length;
     const units = t.id.length + Math.max(0, pendingUnits) + Math.max(0, referenceUnits);
     let flags = transferBits(t.flags);
-    let narrow = units <= BYTES_CHUNK && t.id.length <= 0xffff;
-    if (narrow) {
-      const at = this.reserve(units);
-      const bytes = this.bytes[Math.floor(at / BYTES_CHUNK)]!;
-      let o = at % BYTES_CHUNK;
-      o = putNarrow(t.id, bytes, o);
-      if (t.pendingId !== null && o >= 0) o = putNarrow(t.pendingId, bytes, o);
-      if (t.reference !== null && o >= 0) o = putNarrow(t.reference, bytes, o);
-      narrow = o >= 0;
-      c.at[i] = at;
-      if (!narrow) this.bytesEnd = at;
-    }
+    const at = t.id.length <= 0xffff ? this.storeNarrow(units, t.id, t.pendingId, t.reference) : ABSENT;
+    const narrow = at !== ABSENT;
+    // A wide transfer still records where the bytes ended, so `pop` can give them back.
+    c.at[i] = narrow ? at : this.bytesEnd;
     if (!narrow) {
       flags |= WIDE;
       this.wide.set(seq, { id: t.id, pendingId: t.pendingId, reference: t.reference });
-      c.at[i] = this.bytesEnd;
     }
     c.idUnits[i] = narrow ? t.id.length : 0;
     c.pendingUnits[i] = pendingUnits;
@@ -280,18 +271,10 @@ export class TransferLog {
     const s = this.stampColumns[chunk]!;
     const i = n & IN_CHUNK;
     s.timestamp[i] = timestamp;
-    let narrow = hlc.length <= BYTES_CHUNK;
-    if (narrow) {
-      const at = this.reserve(hlc.length);
-      narrow = putNarrow(hlc, this.bytes[Math.floor(at / BYTES_CHUNK)]!, at % BYTES_CHUNK) >= 0;
-      s.at[i] = at;
-      s.units[i] = hlc.length;
-      if (!narrow) this.bytesEnd = at;
-    }
-    if (!narrow) {
-      s.units[i] = ABSENT;
-      this.wideStamps.set(n, hlc);
-    }
+    const at = this.storeNarrow(hlc.length, hlc, null, null);
+    s.at[i] = at;
+    s.units[i] = at === ABSENT ? ABSENT : hlc.length;
+    if (at === ABSENT) this.wideStamps.set(n, hlc);
     this.lastStamp = n;
     this.lastHlc = hlc;
     this.lastTimestamp = timestamp;
@@ -307,6 +290,22 @@ export class TransferLog {
     this.decodedStamp = stamp;
     this.decodedHlc = hlc;
     return hlc;
+  }
+
+  /**
+   * Stores up to three strings back to back, one byte per unit, in one byte chunk: their address,
+   * or ABSENT (nothing kept) when they hold a unit above 255 or more than a chunk's worth of units.
+   */
+  private storeNarrow(units: number, a: string, b: string | null, c: string | null): number {
+    if (units > BYTES_CHUNK) return ABSENT;
+    const at = this.reserve(units);
+    const bytes = this.bytes[Math.floor(at / BYTES_CHUNK)]!;
+    let o = putNarrow(a, bytes, at % BYTES_CHUNK);
+    if (b !== null && o >= 0) o = putNarrow(b, bytes, o);
+    if (c !== null && o >= 0) o = putNarrow(c, bytes, o);
+    if (o >= 0) return at;
+    this.bytesEnd = at;
+    return ABSENT;
   }
 
   /** The address of `units` free bytes in one chunk. */
