@@ -2,6 +2,7 @@
 // checkers) sees them. Each actor exposes its face as `actor.api`; callers obtain the current
 // instance through the supervisor, so a restarted actor is picked up without re-wiring.
 import type { LogEntry, NodeId, PeerMessage } from '../machines/types.ts';
+import type { SnapshotText } from '../machines/snapshot-text.ts';
 
 /** A failure the client may retry (HTTP 503 + Retry-After), with what the node knows. */
 export interface RetryableFailure {
@@ -61,7 +62,7 @@ export interface ConsensusApi {
    * entry after it, in order.
    */
   committedHistory(): {
-    readonly snapshot: { readonly index: number; readonly term: number; readonly data: string } | null;
+    readonly snapshot: { readonly index: number; readonly term: number; readonly data: SnapshotText } | null;
     readonly entries: readonly LogEntry[];
   };
 }
@@ -70,12 +71,12 @@ export interface ConsensusApi {
  * Events the ledger actor receives from log-replication (through ActorEnv.send):
  * - `{ type: 'log.committed', entries: LogEntry[] }`: newly committed entries, in order, contiguous;
  *   entries at or below the applied index are ignored (re-delivery is harmless).
- * - `{ type: 'ledger.restore', index: number, term: number, data: string }`: replace the whole state with a
+ * - `{ type: 'ledger.restore', index: number, term: number, data: SnapshotText }`: replace the whole state with a
  *   snapshot (InstallSnapshot on a lagging follower, or boot from the newest snapshot).
  */
 export type LedgerInbound =
   | { readonly type: 'log.committed'; readonly entries: readonly LogEntry[] }
-  | { readonly type: 'ledger.restore'; readonly index: number; readonly term: number; readonly data: string };
+  | { readonly type: 'ledger.restore'; readonly index: number; readonly term: number; readonly data: SnapshotText };
 
 /** Exposed by the ledger actor. The ledger applies committed entries strictly in log order. */
 export interface LedgerApi {
@@ -90,7 +91,7 @@ export interface LedgerApi {
   /** Deterministic hash of the whole ledger state, with the applied index it belongs to. */
   ledgerHash(): { readonly hash: string; readonly appliedIndex: number };
   /** The whole ledger state at the applied index, serialised deterministically (for snapshots). */
-  snapshotData(): { readonly appliedIndex: number; readonly data: string };
+  snapshotData(): { readonly appliedIndex: number; readonly data: SnapshotText };
 }
 
 export interface PeerHealth {

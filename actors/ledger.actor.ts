@@ -21,6 +21,7 @@ import type { LogEntry, NodeId } from '../machines/types.ts';
 import { assert, type ActorEnv, type ActorEvent, type ActorFactory, type NodeActor } from './actor.ts';
 import type { ConsensusApi, LedgerApi } from './apis.ts';
 import type { TimerId } from './ports.ts';
+import type { SnapshotText } from '../machines/snapshot-text.ts';
 
 export { checkInvariants };
 
@@ -92,7 +93,7 @@ export interface LedgerActorOptions {
   readonly observer?: LedgerObserver;
   /** Check conservation and limits after every entry (O(accounts) each: specs and simulator only). */
   readonly checkInvariants?: boolean;
-  /** Longest snapshot text (default SNAPSHOT_CHARS_MAX, under V8's string limit); specs lower it. */
+  /** Longest snapshot text (default SNAPSHOT_CHARS_MAX, what a snapshot file can hold); specs lower it. */
   readonly snapshotCharsMax?: number;
 }
 
@@ -247,7 +248,7 @@ class LedgerActorImpl implements LedgerActor {
           else this.backlog.shift();
         } else {
           const { index, term, data } = event;
-          assert(typeof index === 'number' && typeof term === 'number' && typeof data === 'string', 'ledger.restore: bad fields');
+          assert(typeof index === 'number' && typeof term === 'number' && Array.isArray(data), 'ledger.restore: bad fields');
           this.restore(index, data);
           this.backlog.shift();
         }
@@ -348,7 +349,7 @@ class LedgerActorImpl implements LedgerActor {
     return i;
   }
 
-  private restore(index: number, data: string): void {
+  private restore(index: number, data: SnapshotText): void {
     if (index < this.applied) {
       this.env.logger.info({ index, applied: this.applied }, 'ledger ignored a snapshot older than its state');
       return;
@@ -381,19 +382,19 @@ class LedgerActorImpl implements LedgerActor {
   }
 
   /**
-   * The state as one string. A ledger too large for one string (V8's limit) answers with applied
-   * index 0, which the consensus engine treats as "nothing newer than the stored snapshot": the
-   * log is kept instead of compacted, and the node keeps running rather than crashing on a
-   * RangeError (apis.ts has no way to say "no snapshot").
+   * The state's snapshot text. A ledger too large for one snapshot (SNAPSHOT_CHARS_MAX) answers
+   * with applied index 0, which the consensus engine treats as "nothing newer than the stored
+   * snapshot": the log is kept instead of compacted, and the node keeps running (apis.ts has no
+   * way to say "no snapshot").
    */
-  private snapshotData(): { appliedIndex: number; data: string } {
+  private snapshotData(): { appliedIndex: number; data: SnapshotText } {
     const charsMax = this.options.snapshotCharsMax ?? SNAPSHOT_CHARS_MAX;
     const data = this.snapshots.write(this.ledger, charsMax, this.hasher);
     if (data === null) {
       this.env.logger.warn({ code: 'SYNCPAY_ERR_SNAPSHOT_TOO_LARGE', appliedIndex: this.applied, transfers: this.ledger.transferLog.length,
-        charsMax }, 'ledger state too large for one snapshot string; keeping the log');
+        charsMax }, 'ledger state too large for one snapshot; keeping the log');
       this.env.ports.trace({ actor: 'ledger', type: 'ledger.snapshotTooLarge', index: this.applied, charsMax });
-      return { appliedIndex: 0, data: '' };
+      return { appliedIndex: 0, data: [] };
     }
     return { appliedIndex: this.applied, data };
   }

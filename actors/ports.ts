@@ -2,6 +2,7 @@
 // files with fsync, the system clock); `spec/harness/` provides simulated ones. Actors and
 // machines run unchanged on both, which is what makes the simulator's verdicts mean something.
 import type { HardState, LogEntry, NodeId, PeerMessage, SnapshotMeta } from '../machines/types.ts';
+import type { SnapshotText } from '../machines/snapshot-text.ts';
 
 export type TimerId = unknown;
 
@@ -38,7 +39,7 @@ export interface Transport {
 
 export interface RecoveredLog {
   readonly hardState: HardState;
-  readonly snapshot: { readonly meta: SnapshotMeta; readonly data: string } | null;
+  readonly snapshot: { readonly meta: SnapshotMeta; readonly data: SnapshotText } | null;
   /** Entries after the snapshot, contiguous, in index order. */
   readonly entries: readonly LogEntry[];
 }
@@ -56,7 +57,7 @@ export interface LogStore {
   /** Drop every entry with index >= `index` (a follower's conflicting suffix). */
   truncateFrom(index: number): Promise<void>;
   /** Store a snapshot, then drop entries it covers. A snapshot past the log's end replaces the log. */
-  saveSnapshot(meta: SnapshotMeta, data: string): Promise<void>;
+  saveSnapshot(meta: SnapshotMeta, data: SnapshotText): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -19,10 +19,12 @@ export const SNAPSHOT_MAGIC = 'syncpay-ledger-snapshot';
 export const SNAPSHOT_FORMAT_VERSION = 3;
 
 /**
- * The longest snapshot text we build: below V8's maximum string length (2^29 - 24 characters on
- * 64-bit), with room for the storage and transport layers' own strings around it.
+ * The longest snapshot text we build, in UTF-16 units. The text is kept as pieces (never one
+ * string), so what bounds it is the snapshot file's u32 data length: 2^32 - 1 bytes of UTF-8,
+ * and a unit takes at most three bytes. About 44 million plain transfers; memory runs out first
+ * on most machines (docs/operations.md).
  */
-export const SNAPSHOT_CHARS_MAX = 500_000_000;
+export const SNAPSHOT_CHARS_MAX = Math.floor((2 ** 32 - 1) / 3);
 
 export const STATUS_CODE: Readonly<Record<PendingStatus, string>> = { pending: 'p', posted: 'o', voided: 'v', expired: 'x' };
 export const STATUS_OF: Readonly<Record<string, PendingStatus>> = { p: 'pending', o: 'posted', v: 'voided', x: 'expired' };

@@ -12,17 +12,18 @@ import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, STATUS_OF } from './snapshot-f
 import { amountOf } from './shared-amounts.ts';
 import { addAccount, addTransfer, createLedgerState, trackExpiry } from './state.ts';
 import type { Account, ItemResult, LedgerState, Transfer, TransferFlags } from './types.ts';
+import type { SnapshotText } from '../snapshot-text.ts';
 
 const PLAIN: TransferFlags = transferFlags(0);
 
 /**
- * Rebuilds a state from serializeLedger's text and checks it against the hash in the header.
+ * Rebuilds a state from a snapshot's text (SnapshotWriter.write) and checks it against the hash in the header.
  * Malformed or corrupt text is a bug (or corruption): it asserts. `hasher` (the actor's, with
  * node:crypto) follows the restored state afterwards, so its first hash request costs nothing;
  * so does `writer`, whose next snapshot then reuses the transfer rows of this text. `indexSeed`:
  * see createLedgerState.
  */
-export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = new IncrementalLedgerHash(pureSha256),
+export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerHash = new IncrementalLedgerHash(pureSha256),
   writer?: SnapshotWriter, indexSeed = 0): LedgerState {
   const r = new LineReader(text);
   const head = r.line().split(',');
@@ -46,7 +47,7 @@ export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = 
     addAccount(state, account);
     byNumber.push(account);
   }
-  const rowsFrom = r.pos;
+  r.startCapture();
   let hlc: string | null = null;
   let timestamp = 0;
   while (state.transferLog.length < transferCount) {
@@ -60,7 +61,7 @@ export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = 
     assert(hlc !== null, 'ledger snapshot: transfer before any stamp line');
     addTransfer(state, transferRow(r, byNumber, hlc, timestamp, state.transferLog.length));
   }
-  const rowsTo = r.pos;
+  const rows = r.endCapture();
   let lastSeq = -1;
   for (let i = 0; i < statusCount; i++) {
     const f = r.line().split(',');
@@ -76,15 +77,15 @@ export function deserializeLedger(text: string, hasher: IncrementalLedgerHash = 
   for (let i = 0; i < idempotencyCount; i++) idempotencyRow(state, r.line());
   assert(r.atEnd(), 'ledger snapshot: text after the last record');
   assert(hasher.digest(state) === head[7], 'ledger snapshot: state hash mismatch (corrupt snapshot)');
-  writer?.adopt(state, text, rowsFrom, rowsTo);
+  writer?.adopt(state, rows);
   return state;
 }
 
 /** A transfer row at the reader's position (the short form, or the long one with its tail). */
 function transferRow(r: LineReader, byNumber: readonly Account[], hlc: string, timestamp: number, seq: number): Transfer {
+  const eol = r.lineEnd();
   const text = r.text;
   const start = r.pos;
-  const eol = r.lineEnd();
   const c1 = text.indexOf(',', start);
   const c2 = text.indexOf(',', c1 + 1);
   const c3 = text.indexOf(',', c2 + 1);
@@ -152,13 +153,28 @@ function idempotencyRow(state: LedgerState, line: string): void {
   state.idempotency.set(key, { key, requestHash, createdAt, response: { index, hlc, via, results: items } });
 }
 
-/** Reads the text line by line; a line must end with a newline (a truncated snapshot fails). */
+/**
+ * Reads the text line by line; a line must end with a newline (a truncated snapshot fails).
+ * `text` is the piece being read, so every line a caller sees lies whole in `text`: where a line
+ * runs on into the next piece, `text` is that line alone, joined from both, and reading goes on in
+ * the rest of the next piece. Nothing else is copied, so the rows handed to the writer
+ * (startCapture/endCapture) are slices of the pieces given, not a second copy of the ledger.
+ */
 class LineReader {
+  text = '';
   pos = 0;
-  constructor(readonly text: string) {}
+  private next = 0;
+  /** The rest of a piece whose first line was joined to the one before. */
+  private after: string | null = null;
+  /** What was read since startCapture, as slices of what was read, or null when not capturing. */
+  private captured: string[] | null = null;
+  private capturedFrom = 0;
+
+  constructor(private readonly pieces: SnapshotText) {}
 
   lineEnd(): number {
-    const eol = this.text.indexOf('\n', this.pos);
+    let eol = this.text.indexOf('\n', this.pos);
+    while (eol < 0 && this.more()) eol = this.text.indexOf('\n', this.pos);
     assert(eol >= 0, 'ledger snapshot: truncated');
     return eol;
   }
@@ -171,11 +187,50 @@ class LineReader {
   }
 
   peek(): number {
+    while (this.pos >= this.text.length && this.more());
     return this.text.charCodeAt(this.pos);
   }
 
   atEnd(): boolean {
-    return this.pos === this.text.length;
+    while (this.pos >= this.text.length && this.more());
+    return this.pos >= this.text.length;
+  }
+
+  startCapture(): void {
+    this.captured = [];
+    this.capturedFrom = this.pos;
+  }
+
+  endCapture(): string[] {
+    const out = this.captured ?? [];
+    if (this.pos > this.capturedFrom) out.push(this.text.slice(this.capturedFrom, this.pos));
+    this.captured = null;
+    return out;
+  }
+
+  /** Moves on past the end of `text`, keeping its unread rest in front; false at the end of the text. */
+  private more(): boolean {
+    let piece: string;
+    if (this.after !== null) {
+      piece = this.after;
+      this.after = null;
+    } else if (this.next < this.pieces.length) {
+      piece = this.pieces[this.next++]!;
+    } else {
+      return false;
+    }
+    if (this.captured !== null && this.pos > this.capturedFrom) this.captured.push(this.text.slice(this.capturedFrom, this.pos));
+    this.capturedFrom = 0;
+    const rest = this.text.slice(this.pos);
+    const eol = rest === '' ? -1 : piece.indexOf('\n');
+    if (eol >= 0 && eol + 1 < piece.length) {
+      this.text = rest + piece.slice(0, eol + 1);
+      this.after = piece.slice(eol + 1);
+    } else {
+      this.text = rest + piece;
+    }
+    this.pos = 0;
+    return true;
   }
 }
 

@@ -1,18 +1,18 @@
-// Writing the whole ledger state as one deterministic string (format: snapshot-format.ts); reading
-// it back is snapshot-restore.ts. Two replicas with the same state produce byte-identical text.
-// The format is compact because a snapshot of millions of transfers must stay well under V8's
-// string limit (~536.9 M characters): a plain transfer takes about 32 characters. Transfer rows
-// hold only what never changes (the status, the one mutable field, has its own section), so
-// SnapshotWriter keeps the rows it wrote and a new snapshot serialises only the transfers applied
-// since the last one: a snapshot of millions of transfers then costs a copy of the text, not a
-// walk that stalls the event loop for seconds. The header carries the state hash, which restore
-// checks, so a corrupt snapshot is rejected rather than served.
+// Writing the whole ledger state as deterministic text (format: snapshot-format.ts); reading it
+// back is snapshot-restore.ts. Two replicas with the same state produce the same characters. The
+// text is a list of pieces (snapshot-text.ts), never joined: a snapshot of millions of transfers
+// is hundreds of MB of text. Transfer rows hold only what never changes (the status, the one
+// mutable field, has its own section), so SnapshotWriter keeps the pieces it wrote and a new
+// snapshot writes only the rows of transfers applied since the last one, then hands out the same
+// pieces again: no copy, no walk of the whole ledger. The header carries the state hash, which
+// restore checks, so a corrupt snapshot is rejected rather than served.
 import { assert } from '../assert.ts';
 import { accountBits, transferBits } from './flags.ts';
 import { IncrementalLedgerHash } from './hash.ts';
 import { pureSha256 } from './sha256.ts';
 import { SNAPSHOT_CHARS_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, STATUS_CODE } from './snapshot-format.ts';
 import type { LedgerState, Transfer } from './types.ts';
+import { joinText, type SnapshotText } from '../snapshot-text.ts';
 
 export { SNAPSHOT_CHARS_MAX } from './snapshot-format.ts';
 export { deserializeLedger } from './snapshot-restore.ts';
@@ -20,11 +20,43 @@ export { deserializeLedger } from './snapshot-restore.ts';
 /** Every transfer row takes at least this many characters (id, two account numbers, amount, separators). */
 const TRANSFER_ROW_CHARS_MIN = 8;
 /**
- * Rows are kept in flat pieces of about this size: few strings to join, none of them huge. Each
- * piece is made by one Array.join, which copies its rows into one flat string; a piece grown by
- * `+=` would stay a tree of small strings that every later snapshot would walk again.
+ * Rows are kept in flat pieces of about this size: few pieces to hand out, none of them huge.
+ * Each piece is made by one Array.join, which copies its rows into one flat string; a piece grown
+ * by `+=` would stay a tree of small strings that every reader would flatten again.
  */
 const PIECE_CHARS = 1 << 16;
+
+/** Rows gathered into flat pieces of about PIECE_CHARS. */
+class Pieces {
+  readonly pieces: string[] = [];
+  private rows: string[] = [];
+  private rowChars = 0;
+  /** Characters in pieces and pending rows together. */
+  chars = 0;
+
+  add(row: string): void {
+    this.rows.push(row);
+    this.rowChars += row.length;
+    this.chars += row.length;
+    if (this.rowChars >= PIECE_CHARS) this.flush();
+  }
+
+  /** Takes over pieces written elsewhere (a restored snapshot's rows). */
+  adopt(pieces: SnapshotText): void {
+    this.flush();
+    for (const p of pieces) {
+      this.pieces.push(p);
+      this.chars += p.length;
+    }
+  }
+
+  flush(): void {
+    if (this.rows.length === 0) return;
+    this.pieces.push(this.rows.join(''));
+    this.rows = [];
+    this.rowChars = 0;
+  }
+}
 
 interface AccountRef {
   readonly number: string;
@@ -38,12 +70,9 @@ interface AccountRef {
  */
 export class SnapshotWriter {
   private state: LedgerState | null = null;
-  private pieces: string[] = [];
-  /** Rows not yet joined into a piece, and their length. */
-  private rows: string[] = [];
-  private rowChars = 0;
-  private chars = 0;
-  /** Transfers [0, written) have rows in pieces/piece. */
+  /** The transfer rows written so far. */
+  private transfers = new Pieces();
+  /** Transfers [0, written) have rows in `transfers`. */
   private written = 0;
   /** The last transfer written (a copy), for its stamp and to recognise the log it came from. */
   private last: Transfer | undefined = undefined;
@@ -52,32 +81,33 @@ export class SnapshotWriter {
   private refs = new Map<string, AccountRef>();
 
   /**
-   * The snapshot text, or null when it would be longer than `charsMax` (the ledger is then too
-   * large for one string; callers keep the log instead). `hasher` should be the incremental hasher
-   * that follows this state, so the header's hash costs only what changed since it last looked.
+   * The snapshot text, or null when it would be longer than `charsMax` (callers then keep the log
+   * instead). `hasher` should be the incremental hasher that follows this state, so the header's
+   * hash costs only what changed since it last looked.
    */
-  write(state: LedgerState, charsMax: number, hasher?: IncrementalLedgerHash): string | null {
+  write(state: LedgerState, charsMax: number, hasher?: IncrementalLedgerHash): SnapshotText | null {
     if (state.transferLog.length * TRANSFER_ROW_CHARS_MIN > charsMax) return null;
     if (state !== this.state || !this.follows(state)) this.reset(state);
     this.learnAccounts(state);
-    let accountRows = '';
+    const accounts = new Pieces();
     for (const a of state.accounts.values()) {
-      accountRows += `${a.id},${a.currency},${accountBits(a.flags)},${a.debitsPosted},${a.creditsPosted},${a.debitsPending},${a.creditsPending},${a.timestamp}\n`;
+      accounts.add(`${a.id},${a.currency},${accountBits(a.flags)},${a.debitsPosted},${a.creditsPosted},${a.debitsPending},${a.creditsPending},${a.timestamp}\n`);
     }
     if (!this.appendRows(state, charsMax, Number.POSITIVE_INFINITY)) return null;
-    let statusRows = '';
-    for (const seq of this.withStatus) statusRows += `${seq.toString(36)},${STATUS_CODE[state.transferLog.statusAt(seq)!]}\n`;
-    let idempotencyRows = '';
+    const rest = new Pieces();
+    for (const seq of this.withStatus) rest.add(`${seq.toString(36)},${STATUS_CODE[state.transferLog.statusAt(seq)!]}\n`);
     for (const r of state.idempotency.values()) {
-      idempotencyRows += `${JSON.stringify([r.key, r.requestHash, r.createdAt, r.response.index, r.response.hlc, r.response.via,
-        r.response.results.map((x) => [x.id, x.code])])}\n`;
+      rest.add(`${JSON.stringify([r.key, r.requestHash, r.createdAt, r.response.index, r.response.hlc, r.response.via,
+        r.response.results.map((x) => [x.id, x.code])])}\n`);
     }
     const hash = (hasher ?? new IncrementalLedgerHash(pureSha256, false)).digest(state);
     const header = `${SNAPSHOT_MAGIC},${SNAPSHOT_FORMAT_VERSION},${state.now},${state.accounts.size},${state.transferLog.length},${this.withStatus.length}`
       + `,${state.idempotency.size},${hash}\n`;
-    if (header.length + accountRows.length + this.chars + statusRows.length + idempotencyRows.length > charsMax) return null;
-    this.flush();
-    return [header, accountRows, ...this.pieces, statusRows, idempotencyRows].join('');
+    if (header.length + accounts.chars + this.transfers.chars + rest.chars > charsMax) return null;
+    accounts.flush();
+    this.transfers.flush();
+    rest.flush();
+    return [header, ...accounts.pieces, ...this.transfers.pieces, ...rest.pieces];
   }
 
   /**
@@ -88,7 +118,7 @@ export class SnapshotWriter {
    */
   advance(state: LedgerState, charsMax: number, rowsMax: number): void {
     // Past the limit no snapshot will be written (the log is kept): stop growing the rows.
-    if (this.chars > charsMax) return;
+    if (this.transfers.chars > charsMax) return;
     if (state !== this.state || !this.follows(state)) {
       // Starting over costs a row per transfer ever applied: leave that to the next snapshot.
       if (this.state !== null) return;
@@ -104,15 +134,14 @@ export class SnapshotWriter {
   }
 
   /**
-   * Takes over a state just restored from `text`, whose transfer rows are text[from, to): the next
+   * Takes over a state just restored from a snapshot whose transfer rows are `rows`: the next
    * snapshot of it then starts from those rows instead of writing them again.
    */
-  adopt(state: LedgerState, text: string, from: number, to: number): void {
+  adopt(state: LedgerState, rows: SnapshotText): void {
     this.reset(state);
     let i = 0;
     for (const a of state.accounts.values()) this.refs.set(a.id, { number: (i++).toString(36), currency: a.currency });
-    for (let at = from; at < to; at += PIECE_CHARS) this.pieces.push(text.slice(at, Math.min(to, at + PIECE_CHARS)));
-    this.chars = to - from;
+    this.transfers.adopt(rows);
     const log = state.transferLog;
     for (let seq = 0; seq < log.length; seq++) if (log.statusAt(seq) !== null) this.withStatus.push(seq);
     this.written = log.length;
@@ -126,10 +155,7 @@ export class SnapshotWriter {
 
   private reset(state: LedgerState): void {
     this.state = state;
-    this.pieces = [];
-    this.rows = [];
-    this.rowChars = 0;
-    this.chars = 0;
+    this.transfers = new Pieces();
     this.written = 0;
     this.last = undefined;
     this.withStatus = [];
@@ -155,10 +181,10 @@ export class SnapshotWriter {
    */
   private appendRows(state: LedgerState, charsMax: number, rowsMax: number): boolean {
     const log = state.transferLog;
-    let chars = this.chars;
+    const rows = this.transfers;
     let prev = this.last;
     const end = Math.min(log.length, this.written + rowsMax);
-    for (let i = this.written; i < end; i++) {
+    for (let i = this.written; i < end && rows.chars <= charsMax; i++) {
       const t = log.at(i)!;
       let row = '';
       if (prev === undefined || t.hlc !== prev.hlc || t.timestamp !== prev.timestamp) row = `@${t.hlc},${t.timestamp}\n`;
@@ -172,35 +198,22 @@ export class SnapshotWriter {
       }
       row += '\n';
       if (t.status !== null) this.withStatus.push(t.seq);
-      this.rows.push(row);
-      this.rowChars += row.length;
-      chars += row.length;
-      if (this.rowChars >= PIECE_CHARS) this.flush();
+      rows.add(row);
       this.written = i + 1;
       this.last = t;
-      if (chars > charsMax) break;
     }
-    this.chars = chars;
-    return chars <= charsMax;
-  }
-
-  private flush(): void {
-    if (this.rows.length === 0) return;
-    this.pieces.push(this.rows.join(''));
-    this.rows = [];
-    this.rowChars = 0;
+    return rows.chars <= charsMax;
   }
 }
 
 /** The snapshot text from scratch, or null when longer than `charsMax`. */
-export function serializeLedgerWithin(state: LedgerState, charsMax: number, hasher?: IncrementalLedgerHash): string | null {
+export function serializeLedgerWithin(state: LedgerState, charsMax: number, hasher?: IncrementalLedgerHash): SnapshotText | null {
   return new SnapshotWriter().write(state, charsMax, hasher);
 }
 
-/** The snapshot text; a state too large for one string is a bug in the caller (use serializeLedgerWithin). */
+/** The snapshot text as one string, for specs and small ledgers (it asserts when too large for one). */
 export function serializeLedger(state: LedgerState, hasher?: IncrementalLedgerHash): string {
   const text = serializeLedgerWithin(state, SNAPSHOT_CHARS_MAX, hasher);
-  assert(text !== null, 'ledger snapshot: state too large for one snapshot string');
-  return text;
+  assert(text !== null, 'ledger snapshot: state too large for one snapshot');
+  return joinText(text);
 }
-

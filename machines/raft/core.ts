@@ -19,6 +19,7 @@ import { logReplicationMachine, type ReplicationEvent } from '../log-replication
 import { isPaused, peerProgressMachine, type ProgressEvent, type ProgressMode } from '../peer-progress.machine.ts';
 import type { AppendEntries, AppendEntriesReply, InstallSnapshot, InstallSnapshotReply, RaftMessage } from '../raft-events.ts';
 import type { HardState, LogEntry, NodeId } from '../types.ts';
+import { textLength, type SnapshotText } from '../snapshot-text.ts';
 import { appendedNotice, ERR, failure, placedFailure, placementOf, readAppendedNotice, type Effect, type ProposeResult, type ReplyResult } from './effects.ts';
 import { LogView } from './log-view.ts';
 import { majority, quorumIndex } from './quorum.ts';
@@ -41,7 +42,7 @@ export interface RaftDeps {
 
 export interface RaftRecovered {
   readonly hardState: HardState;
-  readonly snapshot: { readonly meta: { readonly index: number; readonly term: number }; readonly data: string } | null;
+  readonly snapshot: { readonly meta: { readonly index: number; readonly term: number }; readonly data: SnapshotText } | null;
   readonly entries: readonly LogEntry[];
 }
 
@@ -54,7 +55,7 @@ export type RaftInput =
   /** Everything up to (index, term) is on this node's disk. */
   | { readonly type: 'local.persisted'; readonly index: number; readonly term: number }
   /** The ledger's state at `index` (for compaction). */
-  | { readonly type: 'local.snapshot'; readonly index: number; readonly data: string }
+  | { readonly type: 'local.snapshot'; readonly index: number; readonly data: SnapshotText }
   /** The transport's link to `peer` came up or went down (sends to a down link are dropped). */
   | { readonly type: 'local.link'; readonly peer: NodeId; readonly up: boolean; readonly now: number };
 
@@ -83,7 +84,7 @@ export class RaftCore {
   private progress = new Map<NodeId, ProgressSnap>();
 
   readonly log: LogView;
-  private snapshot: { index: number; term: number; data: string } | null;
+  private snapshot: { index: number; term: number; data: SnapshotText } | null;
   private durableIndex: number;
   private applied: number;
 
@@ -163,7 +164,7 @@ export class RaftCore {
   persistedIndex(): number {
     return this.durableIndex;
   }
-  snapshotData(): { index: number; term: number; data: string } | null {
+  snapshotData(): { index: number; term: number; data: SnapshotText } | null {
     return this.snapshot;
   }
   electionState(): ElectionSnap {
@@ -189,7 +190,7 @@ export class RaftCore {
     return this.applied - this.log.snapshotIndex() > this.cfg.snapshotEntriesThreshold;
   }
   /** The newest snapshot and every committed entry after it (what a restarted ledger replays). */
-  committedHistory(): { snapshot: { index: number; term: number; data: string } | null; entries: LogEntry[] } {
+  committedHistory(): { snapshot: { index: number; term: number; data: SnapshotText } | null; entries: LogEntry[] } {
     return { snapshot: this.snapshot, entries: this.log.slice(this.log.firstIndex(), this.commitIndex()) };
   }
 
@@ -585,7 +586,7 @@ export class RaftCore {
     answer(msg.total, true);
   }
 
-  private installSnapshot(index: number, term: number, data: string): void {
+  private installSnapshot(index: number, term: number, data: SnapshotText): void {
     const keepSuffix = this.log.term(index) === term;
     const lastBefore = this.log.lastIndex();
     this.log.restore(index, term);
@@ -636,7 +637,7 @@ export class RaftCore {
   private startSnapshot(peer: NodeId): void {
     const snap = this.snapshot;
     if (!snap) throw new Error(`SYNCPAY_ERR_ASSERTION: ${peer} needs compacted entries but there is no snapshot`);
-    const out: OutgoingSnapshot = { index: snap.index, term: snap.term, data: snap.data, offset: 0 };
+    const out: OutgoingSnapshot = { index: snap.index, term: snap.term, data: snap.data, total: textLength(snap.data), offset: 0 };
     this.outgoing.set(peer, out);
     this.stepProgress(peer, { type: 'progress.snapshotSent', index: snap.index });
     this.trace('snapshot.sending', { to: peer, index: snap.index });
@@ -658,7 +659,7 @@ export class RaftCore {
       this.maybeCommit();
       return;
     }
-    if (msg.nextOffset > out.data.length) return;
+    if (msg.nextOffset > out.total) return;
     out.offset = msg.nextOffset;
     this.sendChunk(from, out);
   }
@@ -745,7 +746,7 @@ export class RaftCore {
     if (this.role() === 'leader') this.maybeCommit();
   }
 
-  private onLocalSnapshot(index: number, data: string): void {
+  private onLocalSnapshot(index: number, data: SnapshotText): void {
     if (index <= this.log.snapshotIndex() || index > this.applied) return;
     const term = this.log.term(index);
     if (term === undefined) return;

@@ -6,6 +6,7 @@
 // which are durable on a majority already, and go out at once.
 import type { Failure, RaftMessage } from '../raft-events.ts';
 import type { HardState, LogEntry, NodeId, SnapshotMeta } from '../types.ts';
+import type { SnapshotText } from '../snapshot-text.ts';
 
 export type { Failure };
 /**
@@ -31,10 +32,10 @@ export type Effect =
    * anyone; otherwise a snapshot from the leader that replaces the log, which an acknowledgement
    * depends on.
    */
-  | { readonly type: 'persist.snapshot'; readonly meta: SnapshotMeta; readonly data: string; readonly local: boolean }
+  | { readonly type: 'persist.snapshot'; readonly meta: SnapshotMeta; readonly data: SnapshotText; readonly local: boolean }
   | { readonly type: 'send'; readonly to: NodeId; readonly message: RaftMessage; readonly early: boolean }
   | { readonly type: 'apply'; readonly entries: readonly LogEntry[] }
-  | { readonly type: 'restore'; readonly index: number; readonly term: number; readonly data: string }
+  | { readonly type: 'restore'; readonly index: number; readonly term: number; readonly data: SnapshotText }
   | { readonly type: 'reply'; readonly reqId: string; readonly result: ReplyResult }
   | { readonly type: 'trace'; readonly event: { readonly type: string; readonly term: number; readonly [k: string]: unknown } };
 

@@ -2,28 +2,33 @@
 // chunk at a time (the follower's reply says which offset it wants next, so a lost or reordered
 // chunk is simply asked for again); the follower reassembles chunks strictly in order and starts
 // over when a different snapshot begins. Both ends are plain bookkeeping: the core turns their
-// answers into messages and persist effects.
+// answers into messages and persist effects. The text stays in pieces at both ends
+// (snapshot-text.ts): the chunks a follower receives are the pieces of its copy.
 import type { InstallSnapshot } from '../raft-events.ts';
+import { chunkEnd, sliceText, type SnapshotText } from '../snapshot-text.ts';
 
 export interface OutgoingSnapshot {
   readonly index: number;
   readonly term: number;
-  readonly data: string;
+  readonly data: SnapshotText;
+  /** The text's length in UTF-16 units (offsets count in them). */
+  readonly total: number;
   /** Offset of the chunk to send next (what the follower last asked for). */
   offset: number;
 }
 
 /** The chunk at the transfer's current offset, as message fields (term added by the caller). */
 export function chunkAt(out: OutgoingSnapshot, chunkBytes: number): Omit<InstallSnapshot, 'type' | 'term'> {
-  const chunk = out.data.slice(out.offset, out.offset + Math.max(1, chunkBytes));
-  return { index: out.index, snapTerm: out.term, offset: out.offset, total: out.data.length, chunk };
+  // A chunk never ends between the halves of a surrogate pair, so each chunk is a valid piece.
+  const chunk = sliceText(out.data, out.offset, chunkEnd(out.data, out.offset, chunkBytes));
+  return { index: out.index, snapTerm: out.term, offset: out.offset, total: out.total, chunk };
 }
 
 export type ChunkVerdict =
   /** Ask the leader for this offset next (a gap, a repeat, or simply the next chunk). */
   | { readonly kind: 'want'; readonly offset: number }
   /** The snapshot is whole. */
-  | { readonly kind: 'complete'; readonly index: number; readonly term: number; readonly data: string };
+  | { readonly kind: 'complete'; readonly index: number; readonly term: number; readonly data: SnapshotText };
 
 /** The follower's end: one snapshot being reassembled at a time. */
 export class SnapshotReceiver {
@@ -54,7 +59,7 @@ export class SnapshotReceiver {
     this.chunks.push(msg.chunk);
     this.offset += msg.chunk.length;
     if (this.offset < this.total) return { kind: 'want', offset: this.offset };
-    const data = this.chunks.join('');
+    const data = this.chunks;
     this.reset();
     return { kind: 'complete', index: this.index, term: this.term, data };
   }

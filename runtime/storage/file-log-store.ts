@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { HardState, LogEntry, SnapshotMeta } from '../../machines/types.ts';
 import { DEFAULT_CONFIG } from '../../machines/config.ts';
+import type { SnapshotText } from '../../machines/snapshot-text.ts';
 import type { LogStore, Logger, RecoveredLog } from '../../actors/ports.ts';
 import { CommitQueue } from './commit-queue.ts';
 import { fsyncDir } from './durable-fs.ts';
@@ -143,7 +144,7 @@ class DataDirLogStore implements FileLogStore {
     );
   }
 
-  saveSnapshot(meta: SnapshotMeta, data: string): Promise<void> {
+  saveSnapshot(meta: SnapshotMeta, data: SnapshotText): Promise<void> {
     return this.guard(() => this.snapshots.save(meta, data));
   }
 

@@ -26,18 +26,31 @@
 //   stale one that lost the race never replaces a newer one). One at the same index as a planned
 //   snapshot resolves when that one is installed.
 //
+// A snapshot whose data is too large for a snapshot file (4 GiB of UTF-8) is refused at its call
+// as a misuse, before anything is planned or written: failing the store would stop the node's log
+// as well, and the next boot would only try the same snapshot again.
+//
 // A snapshot that replaces the log (from the leader, past the log's end or disagreeing with it)
 // still runs wholly under the lock: the appends that follow it continue the snapshot, not the old
 // log, so none of them may be written before it is durable and the old log is gone. It first
 // finishes any snapshot still being written, so that installs stay in order.
 import { readdir } from 'node:fs/promises';
 import type { SnapshotMeta } from '../../machines/types.ts';
+import type { SnapshotText } from '../../machines/snapshot-text.ts';
 import type { Logger } from '../../actors/ports.ts';
 import type { CommitQueue } from './commit-queue.ts';
 import { fsyncDir, removeFiles } from './durable-fs.ts';
 import { StorageMisuseError } from './errors.ts';
 import type { SegmentLog } from './segment-log.ts';
-import { snapshotContentHash, snapshotFilesNewestFirst, writeSnapshot } from './snapshot-file.ts';
+import {
+  SNAPSHOT_DATA_BYTES_MAX,
+  nextTurn,
+  snapshotContentHashInSlices,
+  snapshotDataBytes,
+  snapshotDataFits,
+  snapshotFilesNewestFirst,
+  writeSnapshot,
+} from './snapshot-file.ts';
 
 /** Writes a snapshot file durably (temporary name, fsync, rename, directory fsync); returns its name. */
 export type SnapshotFileWriter = typeof writeSnapshot;
@@ -66,6 +79,8 @@ export interface SnapshotPipelineDeps {
   readonly writeFile: SnapshotFileWriter;
   /** Passed to writeFile: flush the file every this many bytes. */
   readonly syncBytes: number;
+  /** Largest snapshot data in UTF-8 bytes (default: what the file format holds); specs lower it. */
+  readonly dataBytesMax?: number;
 }
 
 export class SnapshotPipeline {
@@ -80,7 +95,7 @@ export class SnapshotPipeline {
   }
 
   /** Stores a snapshot and compacts the log; resolves once both are durable. */
-  async save(meta: SnapshotMeta, data: string): Promise<void> {
+  async save(meta: SnapshotMeta, data: SnapshotText): Promise<void> {
     const { done } = await this.deps.queue.exclusive(() => this.plan(meta, data));
     await done;
   }
@@ -105,7 +120,11 @@ export class SnapshotPipeline {
   }
 
   /** Step 1, under the lock. Returns what the caller waits for outside it. */
-  private async plan(meta: SnapshotMeta, data: string): Promise<{ done: Promise<void> }> {
+  private async plan(meta: SnapshotMeta, data: SnapshotText): Promise<{ done: Promise<void> }> {
+    const max = this.deps.dataBytesMax ?? SNAPSHOT_DATA_BYTES_MAX;
+    if (!snapshotDataFits(data, max)) {
+      throw new StorageMisuseError(`snapshot at ${meta.index} has ${snapshotDataBytes(data)} bytes of data, more than the ${max} a snapshot file holds`);
+    }
     const log = this.deps.log();
     if (!Number.isSafeInteger(meta.index) || meta.index < 1 || !Number.isSafeInteger(meta.term) || meta.term < 0) {
       throw new StorageMisuseError(`bad snapshot meta ${JSON.stringify(meta)}`);
@@ -187,10 +206,10 @@ export class SnapshotPipeline {
   }
 
   /** The whole of a log replacement, under the lock (see the module note). */
-  private async replaceLog(meta: SnapshotMeta, data: string): Promise<void> {
+  private async replaceLog(meta: SnapshotMeta, data: SnapshotText): Promise<void> {
     await this.finishPlannedUnderLock();
     const log = this.deps.log();
-    const chainHash = snapshotContentHash(meta, data);
+    const chainHash = await snapshotContentHashInSlices(meta, data, nextTurn);
     const name = await this.deps.writeFile(this.deps.dir, { meta, data, chainHash }, this.deps.syncBytes);
     const deletedSegments = await log.compact(meta.index, true, chainHash);
     const deletedSnapshots = await this.deleteStaleSnapshots();

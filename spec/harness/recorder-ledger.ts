@@ -7,6 +7,7 @@ import type { ActorDescription, ActorEnv, ActorEvent, NodeActor } from '../../ac
 import type { ConsensusApi, LedgerApi } from '../../actors/apis.ts';
 import type { EntryOutcome } from '../../machines/ledger/types.ts';
 import type { LogEntry, NodeId } from '../../machines/types.ts';
+import { joinText, textOf, type SnapshotText } from '../../machines/snapshot-text.ts';
 
 export const recorderLedgerMachine = setup({}).createMachine({ id: 'recorder-ledger' });
 
@@ -49,7 +50,7 @@ export class RecorderLedger implements NodeActor {
     waitApplied: async (index) => this.applied >= index,
     outcomeAt: () => undefined,
     ledgerHash: () => ({ hash: this.hash, appliedIndex: this.applied }),
-    snapshotData: () => ({ appliedIndex: this.applied, data: JSON.stringify({ index: this.applied, hash: this.hash, pad: 'x'.repeat(100) }) }),
+    snapshotData: () => ({ appliedIndex: this.applied, data: textOf(JSON.stringify({ index: this.applied, hash: this.hash, pad: 'x'.repeat(100) })) }),
   };
 
   /**
@@ -79,7 +80,7 @@ export class RecorderLedger implements NodeActor {
       }
     } else if (event.type === 'ledger.restore') {
       const index = event.index as number;
-      const parsed = JSON.parse(event.data as string) as { index: number; hash: string };
+      const parsed = JSON.parse(joinText(event.data as SnapshotText)) as { index: number; hash: string };
       if (parsed.index !== index) this.observer.onLedgerFault(this.env.nodeId, `snapshot says ${parsed.index}, meta says ${index}`);
       this.applied = index;
       this.hash = parsed.hash;

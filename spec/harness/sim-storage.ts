@@ -6,12 +6,13 @@
 // its node; a dead incarnation's handle can no longer write.
 import type { LogStore, RecoveredLog } from '../../actors/ports.ts';
 import type { HardState, LogEntry, SnapshotMeta } from '../../machines/types.ts';
+import type { SnapshotText } from '../../machines/snapshot-text.ts';
 import type { Prng } from './prng.ts';
 import type { Scheduler } from './scheduler.ts';
 
 interface DiskState {
   hardState: HardState;
-  snapshot: { meta: SnapshotMeta; data: string } | null;
+  snapshot: { meta: SnapshotMeta; data: SnapshotText } | null;
   entries: LogEntry[];
 }
 
@@ -19,7 +20,7 @@ type Op =
   | { kind: 'hardState'; hardState: HardState }
   | { kind: 'append'; entries: readonly LogEntry[] }
   | { kind: 'truncate'; index: number }
-  | { kind: 'snapshot'; meta: SnapshotMeta; data: string };
+  | { kind: 'snapshot'; meta: SnapshotMeta; data: SnapshotText };
 
 interface Unsynced {
   readonly op: Op;

@@ -11,6 +11,7 @@ import type { LogEntry } from '../../machines/types.ts';
 import { fakeEnv, type FakeEnv } from './fake-env.ts';
 import { DEFAULT_CONFIG } from '../../machines/config.ts';
 import { T0, stamp, tr, transfers } from './helpers.ts';
+import { joinText, textOf } from '../../machines/snapshot-text.ts';
 
 function entry(index: number, command: LedgerCommand | null, term = 1, ms = T0 + index): LogEntry {
   return command === null
@@ -88,12 +89,12 @@ test('a corrupt snapshot is refused: the actor fails instead of serving a wrong 
   a.actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1', 250n)), entry(2, pay('t2'))] });
   const snap = a.actor.api.snapshotData();
   const b = await started();
-  b.actor.receive({ type: 'ledger.restore', index: snap.appliedIndex, term: 1, data: snap.data.replace(',250\n', ',251\n') });
+  b.actor.receive({ type: 'ledger.restore', index: snap.appliedIndex, term: 1, data: textOf(joinText(snap.data).replace(',250\n', ',251\n')) });
   assert.is(b.env.failures.length, 1);
   assert.match(String(b.env.failures[0]), /state hash mismatch/);
 });
 
-test('a ledger too large for one snapshot string answers applied index 0 (no snapshot) and keeps working', async () => {
+test('a ledger too large for one snapshot answers applied index 0 (no snapshot) and keeps working', async () => {
   const env = fakeEnv();
   const actor = createLedgerActorWith({ snapshotCharsMax: 400 })(env) as LedgerActor;
   await actor.start();
@@ -102,7 +103,7 @@ test('a ledger too large for one snapshot string answers applied index 0 (no sna
   assert.is(small.appliedIndex, 1, 'a small state still fits');
   const many = transfers(Array.from({ length: 20 }, (_, i) => tr({ id: `bulk-${i}` })));
   actor.receive({ type: 'log.committed', entries: [entry(2, many)] });
-  assert.equal(actor.api.snapshotData(), { appliedIndex: 0, data: '' });
+  assert.equal(actor.api.snapshotData(), { appliedIndex: 0, data: [] });
   assert.ok(env.traces.some((t) => t.type === 'ledger.snapshotTooLarge'));
   actor.receive({ type: 'log.committed', entries: [entry(3, pay('t3'))] });
   assert.is(actor.api.appliedIndex(), 3);

@@ -6,6 +6,7 @@ import type { ConsensusApi } from '../../actors/apis.ts';
 import type { Clock, Logger, Ports, TraceEvent } from '../../actors/ports.ts';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
 import type { LogEntry } from '../../machines/types.ts';
+import type { SnapshotText } from '../../machines/snapshot-text.ts';
 
 export class ManualClock implements Clock {
   private t = 0;
@@ -32,7 +33,7 @@ export class ManualClock implements Clock {
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
 
 export interface FakeHistory {
-  snapshot: { index: number; term: number; data: string } | null;
+  snapshot: { index: number; term: number; data: SnapshotText } | null;
   entries: LogEntry[];
 }
 

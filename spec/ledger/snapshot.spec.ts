@@ -11,6 +11,7 @@ import { nodeSha256 } from '../../actors/ledger.actor.ts';
 import { SnapshotWriter, deserializeLedger, serializeLedger, serializeLedgerWithin } from '../../machines/ledger/snapshot.ts';
 import type { LedgerCommand } from '../../machines/ledger/types.ts';
 import { NO_OVERDRAFT, TestLog, accounts, doctorTransfer, stamp, tr, transfers } from './helpers.ts';
+import { joinText, textOf } from '../../machines/snapshot-text.ts';
 
 const native = nodeSha256;
 
@@ -28,14 +29,14 @@ function busyLog(): TestLog {
 test('a restored state has the same hash and the same serialisation', () => {
   const log = busyLog();
   const text = serializeLedger(log.state);
-  const restored = deserializeLedger(text);
+  const restored = deserializeLedger(textOf(text));
   assert.is(serializeLedger(restored), text);
   assert.is(ledgerStateHash(restored), ledgerStateHash(log.state));
 });
 
 test('a restored state keeps behaving like the original (expiry heap rebuilt)', () => {
   const log = busyLog();
-  const restored = deserializeLedger(serializeLedger(log.state));
+  const restored = deserializeLedger(textOf(serializeLedger(log.state)));
   const next: LedgerCommand[] = [transfers([tr({ id: 'late', post: true, pendingId: 'p1' })]), transfers([tr({ id: 'x', amount: 9_000n })])];
   let index = log.index;
   for (const command of next) {
@@ -83,7 +84,7 @@ test('unusual fields survive a round trip: references with commas, quotes, newli
     tr({ id: 'r3', post: true, pendingId: 'r1', amount: 40n, reference: '' }),
   ]));
   const text = serializeLedger(log.state);
-  const restored = deserializeLedger(text, new IncrementalLedgerHash(native));
+  const restored = deserializeLedger(textOf(text), new IncrementalLedgerHash(native));
   assert.is(serializeLedger(restored), text);
   assert.equal(restored.transfers.get('r1'), log.state.transfers.get('r1'));
   assert.equal(restored.transfers.get('r3'), log.state.transfers.get('r3'));
@@ -107,7 +108,7 @@ test('a snapshot of plain batches takes few characters per transfer (V8 caps a s
 test('a state too large for the limit gives null rather than a RangeError, and the limit is exact', () => {
   const log = busyLog();
   const text = serializeLedger(log.state);
-  assert.is(serializeLedgerWithin(log.state, text.length), text);
+  assert.is(joinText(serializeLedgerWithin(log.state, text.length)!), text);
   assert.is(serializeLedgerWithin(log.state, text.length - 1), null);
   assert.is(serializeLedgerWithin(log.state, 10), null);
 });
@@ -133,7 +134,7 @@ test('corrupt snapshots are refused: wrong format, truncation, a changed digit, 
   ];
   for (const [what, data] of bad) {
     assert.ok(data !== text, what);
-    assert.throws(() => deserializeLedger(data, new IncrementalLedgerHash(native)), /SYNCPAY_ERR_ASSERTION/, what);
+    assert.throws(() => deserializeLedger(textOf(data), new IncrementalLedgerHash(native)), /SYNCPAY_ERR_ASSERTION/, what);
   }
 });
 
@@ -141,7 +142,7 @@ test('a writer that follows the state writes only new rows, and its text equals 
   const log = busyLog();
   const writer = new SnapshotWriter();
   const hasher = new IncrementalLedgerHash(native);
-  const check = (what: string) => assert.is(writer.write(log.state, 1e9, hasher), serializeLedger(log.state), what);
+  const check = (what: string) => assert.is(joinText(writer.write(log.state, 1e9, hasher)!), serializeLedger(log.state), what);
   check('first snapshot');
   log.apply(transfers([tr({ id: 'w1', from: 'newcomer', to: 'alice' }), tr({ id: 'w2', pending: true, timeoutMs: 30 })]));
   check('new transfers and a new account');
@@ -153,11 +154,11 @@ test('a writer that follows the state writes only new rows, and its text equals 
   check('expiry');
   // A restored state hands its rows to the writer; the next snapshot reuses them.
   const restoredWriter = new SnapshotWriter();
-  const restored = deserializeLedger(serializeLedger(log.state), new IncrementalLedgerHash(native), restoredWriter);
+  const restored = deserializeLedger(textOf(serializeLedger(log.state)), new IncrementalLedgerHash(native), restoredWriter);
   const more = transfers([tr({ id: 'w6', amount: 5n }), tr({ id: 'w7', pending: true })]);
   log.apply(more);
   applyEntry(restored, log.rules, { index: log.index, hlc: stamp(log.ms), command: decodeCommand(encodeCommand(more)) });
-  assert.is(restoredWriter.write(restored, 1e9), serializeLedger(log.state), 'after a restore and more entries');
+  assert.is(joinText(restoredWriter.write(restored, 1e9)!), serializeLedger(log.state), 'after a restore and more entries');
   check('the original writer still follows its state');
 });
 
@@ -175,11 +176,11 @@ test('rows written ahead between applies (advance) leave every snapshot exactly 
   log.apply(transfers([tr({ id: 'n1', from: 'newcomer', to: 'alice' }), tr({ id: 'n2', from: 'alice', to: 'other' })]));
   writer.advance(log.state, 1e9, 1000);
   assert.is(writer.rowsWritten, log.state.transferLog.length, 'every applied transfer has its row before any snapshot is asked for');
-  assert.is(writer.write(log.state, 1e9), serializeLedger(log.state), 'advanced past every transfer, new accounts included');
+  assert.is(joinText(writer.write(log.state, 1e9)!), serializeLedger(log.state), 'advanced past every transfer, new accounts included');
   log.apply(transfers([tr({ id: 'v1', void: true, pendingId: 'p1' }), tr({ id: 'm1', amount: 3n })]));
   writer.advance(log.state, 1e9, 1);
   assert.is(writer.rowsWritten, log.state.transferLog.length - 1, 'advanced part of the way');
-  assert.is(writer.write(log.state, 1e9), serializeLedger(log.state), 'advanced part of the way; a status changed after its row was written');
+  assert.is(joinText(writer.write(log.state, 1e9)!), serializeLedger(log.state), 'advanced part of the way; a status changed after its row was written');
   // Past the limit nothing more is kept: the snapshot would not be written anyway.
   const capped = new SnapshotWriter();
   capped.advance(log.state, 40, 1000);
@@ -189,7 +190,7 @@ test('rows written ahead between applies (advance) leave every snapshot exactly 
   assert.is(capped.rowsWritten, kept, 'no rows grow past charsMax');
   log.apply(transfers([tr({ id: 'c1', post: true, pendingId: 'p1', linked: true }), tr({ id: 'c2', amount: 0n })]));
   writer.advance(log.state, 1e9, 1000);
-  assert.is(writer.write(log.state, 1e9), serializeLedger(log.state), 'a rolled-back chain between advances');
+  assert.is(joinText(writer.write(log.state, 1e9)!), serializeLedger(log.state), 'a rolled-back chain between advances');
 });
 
 test('a writer given a state whose written transfers were replaced starts over', () => {
@@ -198,15 +199,58 @@ test('a writer given a state whose written transfers were replaced starts over',
   writer.write(log.state, 1e9);
   const other = busyLog();
   other.apply(transfers([tr({ id: 'x' })]));
-  assert.is(writer.write(other.state, 1e9), serializeLedger(other.state));
+  assert.is(joinText(writer.write(other.state, 1e9)!), serializeLedger(other.state));
   const popped = other.state.transferLog.at(other.state.transferLog.length - 1)!;
   other.state.transfers.delete(popped.id);
   other.state.transferLog.pop();
-  assert.is(writer.write(other.state, 1e9), serializeLedgerWithin(other.state, 1e9));
+  assert.is(joinText(writer.write(other.state, 1e9)!), serializeLedger(other.state));
   // The same length as the rows it wrote, but another transfer last.
   const n = other.state.transferLog.length;
   doctorTransfer(other.state.transferLog, n - 1, { id: 'replaced' });
-  assert.is(writer.write(other.state, 1e9), serializeLedgerWithin(other.state, 1e9));
+  assert.is(joinText(writer.write(other.state, 1e9)!), serializeLedger(other.state));
+});
+
+test('a snapshot read from pieces cut anywhere restores the same state, and its writer reuses the rows', () => {
+  const log = busyLog();
+  log.apply(transfers(Array.from({ length: 40 }, (_, i) => tr({ id: `b${i}`, from: `acct${i % 7}`, to: 'alice', amount: BigInt(i + 1), reference: i % 9 === 0 ? `ref 𝄞 ${i}` : undefined }))));
+  const text = serializeLedger(log.state);
+  const seed = Number(process.env.SEED ?? Date.now() % 100_000);
+  let x = seed;
+  const next = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x % n;
+  };
+  for (let round = 0; round < 60; round++) {
+    // Cuts anywhere, even inside a surrogate pair: the reader only ever joins pieces, never encodes them.
+    const cuts = [...new Set(Array.from({ length: 1 + next(12) }, () => next(text.length)))].sort((a, b) => a - b);
+    const pieces: string[] = [];
+    let at = 0;
+    for (const c of [...cuts, text.length]) {
+      pieces.push(text.slice(at, c));
+      at = c;
+    }
+    const writer = new SnapshotWriter();
+    const restored = deserializeLedger(pieces, new IncrementalLedgerHash(native), writer);
+    assert.is(ledgerStateHash(restored), ledgerStateHash(log.state), `seed ${seed}, cuts ${cuts.join(',')}`);
+    assert.is(joinText(writer.write(restored, 1e9)!), text, `seed ${seed}, cuts ${cuts.join(',')}: the adopted rows`);
+  }
+});
+
+test('a snapshot comes in pieces of bounded size, and the next one starts with the same pieces', () => {
+  const log = new TestLog();
+  const batch = (n: number) => transfers(Array.from({ length: 1000 }, (_, i) => tr({ id: `t${n}-${i}`, from: `a${i % 31}`, to: `a${(i + 1) % 31}` })));
+  for (let n = 0; n < 12; n++) log.apply(batch(n));
+  const writer = new SnapshotWriter();
+  const first = writer.write(log.state, 1e9)!;
+  log.apply(batch(12));
+  const second = writer.write(log.state, 1e9)!;
+  assert.is(joinText(second), serializeLedger(log.state));
+  // The header and the account rows change; the full pieces of transfer rows follow them unchanged.
+  const full = first.filter((p) => p.length >= 1 << 16);
+  assert.ok(full.length >= 2, `${full.length} full pieces of transfer rows`);
+  const at = second.indexOf(full[0]!);
+  assert.ok(at > 0 && full.every((p, k) => second[at + k] === p), 'the first snapshot\'s full pieces, in order, in the second');
+  assert.ok(second.every((p) => p.length <= 2 * (1 << 16)), 'no piece holds more than about two pieces\' worth of rows');
 });
 
 test('the incremental hash follows rollbacks, expiry and idempotency pruning, and equals the full one', () => {
@@ -220,7 +264,7 @@ test('the incremental hash follows rollbacks, expiry and idempotency pruning, an
   log.apply(null, 25 * 3600 * 1000);
   assert.is(log.state.idempotency.size, 0);
   assert.is(inc.digest(log.state), ledgerStateHash(log.state, native), 'after pruning');
-  const restored = deserializeLedger(serializeLedger(log.state));
+  const restored = deserializeLedger(textOf(serializeLedger(log.state)));
   assert.is(inc.digest(restored), inc.digest(log.state), 'a new state object starts over');
 });
 

@@ -12,6 +12,7 @@ import type { ActorId, HardState, LogEntry, PeerMessage } from '../../machines/t
 import { createPrng } from '../harness/prng.ts';
 import { settle } from '../harness/scheduler.ts';
 import { captureLogger, type CapturedLine } from '../support/quiet-ports.ts';
+import { textOf } from '../../machines/snapshot-text.ts';
 
 let advance: (ms: number) => void = () => {};
 
@@ -167,11 +168,11 @@ test('malformed peer input is logged and dropped, never thrown', async () => {
 
 test('boot from a snapshot restores the ledger sibling and serves committedHistory', async () => {
   const entries: LogEntry[] = [{ index: 11, term: 2, kind: 'command', hlc: '000000000000001.000000', data: 'x' }];
-  const r = rig({ hardState: { term: 2, votedFor: 'b' }, snapshot: { meta: { index: 10, term: 2 }, data: 'S' }, entries });
+  const r = rig({ hardState: { term: 2, votedFor: 'b' }, snapshot: { meta: { index: 10, term: 2 }, data: textOf('S') }, entries });
   const lr = await boot(r);
-  assert.equal(r.toLedger, [{ type: 'ledger.restore', index: 10, term: 2, data: 'S' }]);
+  assert.equal(r.toLedger, [{ type: 'ledger.restore', index: 10, term: 2, data: ['S'] }]);
   const h = lr.api.committedHistory();
-  assert.equal(h.snapshot, { index: 10, term: 2, data: 'S' });
+  assert.equal(h.snapshot, { index: 10, term: 2, data: ['S'] });
   assert.equal(h.entries, [], 'entry 11 is not known to be committed yet');
   const s = lr.api.status();
   assert.equal([s.term, s.votedFor, s.lastIndex, s.snapshotIndex, s.commitIndex], [2, 'b', 11, 10, 10]);

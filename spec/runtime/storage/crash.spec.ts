@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrng } from '../../../machines/prng.ts';
 import type { LogEntry } from '../../../machines/types.ts';
+import { textOf } from '../../../machines/snapshot-text.ts';
 import type { RecoveredLog } from '../../../actors/ports.ts';
 import { openFileLogStore } from '../../../runtime/storage/index.ts';
 import { captureLogger } from '../../support/quiet-ports.ts';
@@ -84,7 +85,7 @@ async function child(dir: string, seed: number): Promise<void> {
     process.stdout.write(JSON.stringify({ op, before: state }) + '\n');
     if (op.kind === 'append') await store.append(op.terms.map((t, i) => entryFor(last + 1 + i, t)));
     else if (op.kind === 'truncate') await store.truncateFrom(op.from);
-    else if (op.kind === 'snapshot') await store.saveSnapshot({ index: op.index, term: op.term }, `snapshot at ${op.index}`);
+    else if (op.kind === 'snapshot') await store.saveSnapshot({ index: op.index, term: op.term }, textOf(`snapshot at ${op.index}`));
     else await store.saveHardState({ term: op.term, votedFor: op.votedFor });
     state = apply(state, op);
     process.stdout.write(JSON.stringify({ ack: step }) + '\n');

@@ -8,13 +8,14 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '../../../machines/types.ts';
+import { textOf } from '../../../machines/snapshot-text.ts';
 import type { RecoveredLog } from '../../../actors/ports.ts';
 import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/index.ts';
 import { snapshotFileName } from '../../../runtime/storage/file-names.ts';
 import { writeSnapshot } from '../../../runtime/storage/snapshot-file.ts';
 import type { SnapshotFileWriter } from '../../../runtime/storage/snapshot-pipeline.ts';
 import { captureLogger } from '../../support/quiet-ports.ts';
-import { assertRejects, settlesWithin, storeSuite, type Ctx } from './store-fixture.ts';
+import { assertRejects, plainSnapshot, settlesWithin, storeSuite, type Ctx } from './store-fixture.ts';
 
 const conc = storeSuite('snapshot concurrency', 'syncpay-snapconc-');
 
@@ -150,7 +151,7 @@ conc('appends issued while the snapshot file is written complete before it; log 
     const s = await openGated(ctx, w);
     const segmentsBefore = names(await readdir(ctx.dir), '.seg');
     const gate = w.hold('before', 40);
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
 
     // One call, then a burst in the same tick (a group commit round), then one more.
@@ -172,7 +173,7 @@ conc('appends issued while the snapshot file is written complete before it; log 
     await s.append(range(71, 72));
     await s.close();
     const loaded = await boot(ctx.dir);
-    assert.equal(loaded.snapshot, { meta: { index: 40, term: 1 }, data: 'S40' });
+    assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 40, term: 1 }, data: 'S40' });
     assert.equal(loaded.entries, range(41, 72));
   }),
 );
@@ -181,7 +182,7 @@ conc('truncations above the snapshot go on during the write; ones it covers are 
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
     const gate = w.hold('before', 40);
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
 
     // A follower's conflicting suffix: cut it and write the leader's entries, twice, the second
@@ -209,14 +210,14 @@ conc('snapshots are written one at a time and installed in order; a stale one is
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
     const gate = w.hold('before', 20);
-    const first = track(s.saveSnapshot({ index: 20, term: 1 }, 'S20'));
+    const first = track(s.saveSnapshot({ index: 20, term: 1 }, textOf('S20')));
     await gate.reached;
 
     let repeatSawFirstInstalled: boolean | null = null;
-    const repeat = track(s.saveSnapshot({ index: 20, term: 1 }, 'S20').then(() => void (repeatSawFirstInstalled = stored(ctx, 20))));
-    const second = track(s.saveSnapshot({ index: 30, term: 1 }, 'S30'));
+    const repeat = track(s.saveSnapshot({ index: 20, term: 1 }, textOf('S20')).then(() => void (repeatSawFirstInstalled = stored(ctx, 20))));
+    const second = track(s.saveSnapshot({ index: 30, term: 1 }, textOf('S30')));
     // Older than a snapshot already under way: refused straight away, and it writes nothing.
-    await during(assertRejects(s.saveSnapshot({ index: 15, term: 1 }, 'S15 (stale)'), /SYNCPAY_ERR_STORAGE_MISUSE: snapshot at 15 is older than the one stored or being written at 30/), 'a stale snapshot');
+    await during(assertRejects(s.saveSnapshot({ index: 15, term: 1 }, textOf('S15 (stale)')), /SYNCPAY_ERR_STORAGE_MISUSE: snapshot at 15 is older than the one stored or being written at 30/), 'a stale snapshot');
     await during(s.append(range(61, 65)), 'an append');
     assert.equal(w.events, ['write 20 start'], 'the second file waits for the first');
     assert.not.ok(first.settled() || second.settled() || repeat.settled());
@@ -228,7 +229,7 @@ conc('snapshots are written one at a time and installed in order; a stale one is
     assert.equal(names(await readdir(ctx.dir), '.snap'), ['snapshot-00000000000000000020.snap', 'snapshot-00000000000000000030.snap']);
     await s.close();
     const loaded = await boot(ctx.dir);
-    assert.equal(loaded.snapshot, { meta: { index: 30, term: 1 }, data: 'S30' });
+    assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 30, term: 1 }, data: 'S30' });
     assert.equal(loaded.entries, range(31, 65));
   }),
 );
@@ -237,12 +238,12 @@ conc('a snapshot from the leader that replaces the log finishes the one being wr
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
     const gate = w.hold('before', 40);
-    const local = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const local = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
     await during(s.append(range(61, 62)), 'an append');
 
     // In call order: the replacement, then entries that continue it (not the old log).
-    const replacement = track(s.saveSnapshot({ index: 100, term: 3 }, 'S100 from the leader'));
+    const replacement = track(s.saveSnapshot({ index: 100, term: 3 }, textOf('S100 from the leader')));
     const after = track(s.append(range(101, 103, 3)));
     assert.not.ok(local.settled() || replacement.settled() || after.settled());
 
@@ -253,7 +254,7 @@ conc('a snapshot from the leader that replaces the log finishes the one being wr
     assert.equal(names(await readdir(ctx.dir), '.seg'), ['log-00000000000000000101.seg']);
     await s.close();
     const loaded = await boot(ctx.dir);
-    assert.equal(loaded.snapshot, { meta: { index: 100, term: 3 }, data: 'S100 from the leader' });
+    assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 100, term: 3 }, data: 'S100 from the leader' });
     assert.equal(loaded.entries, range(101, 103, 3));
   }),
 );
@@ -261,9 +262,9 @@ conc('a snapshot from the leader that replaces the log finishes the one being wr
 conc('a crash while the file is written boots to the old snapshot and every entry acknowledged meanwhile', (ctx) =>
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
-    await s.saveSnapshot({ index: 20, term: 1 }, 'S20');
+    await s.saveSnapshot({ index: 20, term: 1 }, textOf('S20'));
     const gate = w.hold('before', 40);
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
     await during(s.truncateFrom(58), 'a truncation');
     await during(s.append(range(58, 70, 2)), 'an append');
@@ -272,7 +273,7 @@ conc('a crash while the file is written boots to the old snapshot and every entr
     try {
       assert.ok(image.files.has('snapshot-00000000000000000040.snap.tmp'), 'the crash caught the file half written');
       const loaded = await boot(image.dir);
-      assert.equal(loaded.snapshot, { meta: { index: 20, term: 1 }, data: 'S20' });
+      assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 20, term: 1 }, data: 'S20' });
       assert.equal(loaded.entries, [...range(21, 57), ...range(58, 70, 2)]);
       assert.not.ok((await readdir(image.dir)).some((n) => n.endsWith('.tmp')), 'recovery deleted the half-written file');
     } finally {
@@ -287,7 +288,7 @@ conc('a crash after the rename boots to the new snapshot and the entries appende
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
     const gate = w.hold('after', 40);
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
     await during(s.truncateFrom(45), 'a truncation');
     await during(s.append(range(45, 66, 2)), 'an append');
@@ -305,7 +306,7 @@ conc('a crash after the rename boots to the new snapshot and the entries appende
     try {
       for (const image of [beforeInstall, afterInstall]) {
         const loaded = await boot(image.dir);
-        assert.equal(loaded.snapshot, { meta: { index: 40, term: 1 }, data: 'S40' });
+        assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 40, term: 1 }, data: 'S40' });
         assert.equal(loaded.entries, expected);
       }
     } finally {
@@ -321,7 +322,7 @@ conc('load() (an actor restart) during a write waits for the snapshot and recove
   withWriter(async (w) => {
     const s = await openGated(ctx, w);
     const gate = w.hold('before', 40);
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
     await during(s.append(range(61, 65)), 'an append');
     const reload = track(s.load());
@@ -330,7 +331,7 @@ conc('load() (an actor restart) during a write waits for the snapshot and recove
     gate.release();
     const loaded = await reload.promise;
     await snap.promise;
-    assert.equal(loaded.snapshot, { meta: { index: 40, term: 1 }, data: 'S40' });
+    assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 40, term: 1 }, data: 'S40' });
     assert.equal(loaded.entries, range(41, 65));
     await s.append(range(66, 66));
     await s.close();
@@ -343,7 +344,7 @@ conc('close() during a write waits until the snapshot is installed', (ctx) =>
     const s = await openGated(ctx, w);
     const segmentsBefore = names(await readdir(ctx.dir), '.seg');
     const gate = w.hold('before', 40);
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
     await during(s.append(range(61, 64)), 'an append');
     const closing = s.close().then(() => void w.events.push('closed'));
@@ -364,7 +365,7 @@ conc('close() right after a snapshot call, before the store reached it, still wa
     const gate = w.hold('before', 40);
     // All in one tick: the snapshot is only planned once the queue reaches it, after the first append.
     const before = s.append(range(61, 62));
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     const after = s.append(range(63, 64));
     const closing = s.close().then(() => void w.events.push('closed'));
     await gate.reached;
@@ -393,7 +394,7 @@ conc('a failed snapshot write fails the store after the appends made meanwhile, 
     await s.append(range(1, 60));
     const gate = w.hold('before', 40);
     failNext = true;
-    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, 'S40'));
+    const snap = track(s.saveSnapshot({ index: 40, term: 1 }, textOf('S40')));
     await gate.reached;
     await during(s.append(range(61, 62)), 'an append');
 

@@ -7,8 +7,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogEntry } from '../../../machines/types.ts';
+import { textOf } from '../../../machines/snapshot-text.ts';
 import type { FileLogStore } from '../../../runtime/storage/index.ts';
-import { assertRejects, openStore, storeSuite, type Ctx } from './store-fixture.ts';
+import { assertRejects, openStore, plainSnapshot, storeSuite, type Ctx } from './store-fixture.ts';
 
 const snap = storeSuite('snapshots', 'syncpay-snap-');
 
@@ -50,7 +51,7 @@ snap('compaction: covered segments are deleted, entries after the snapshot kept,
   await s.append(range(1, 60));
   const before = await files(ctx.dir, '.seg');
   const bytesBefore = s.stats().logBytes;
-  await s.saveSnapshot({ index: 40, term: 1 }, '{"ledger":"state at 40"}');
+  await s.saveSnapshot({ index: 40, term: 1 }, textOf('{"ledger":"state at 40"}'));
 
   const after = await files(ctx.dir, '.seg');
   assert.ok(after.length < before.length, 'some segments were deleted');
@@ -65,7 +66,7 @@ snap('compaction: covered segments are deleted, entries after the snapshot kept,
 
   s = await reopen(ctx, s);
   const loaded = await s.load();
-  assert.equal(loaded.snapshot, { meta: { index: 40, term: 1 }, data: '{"ledger":"state at 40"}' });
+  assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 40, term: 1 }, data: '{"ledger":"state at 40"}' });
   assert.equal(loaded.entries, range(41, 60));
   await s.append(range(61, 62));
   assert.equal((await (await reopen(ctx, s)).load()).entries, range(41, 62));
@@ -75,7 +76,7 @@ snap('a snapshot at the last index deletes every segment and the log goes on aft
   let s = await open(ctx);
   await s.load();
   await s.append(range(1, 30));
-  await s.saveSnapshot({ index: 30, term: 1 }, 'S30');
+  await s.saveSnapshot({ index: 30, term: 1 }, textOf('S30'));
   assert.equal(await files(ctx.dir, '.seg'), []);
   await s.append(range(31, 32));
   s = await reopen(ctx, s);
@@ -88,11 +89,11 @@ snap('a snapshot beyond the end replaces the log: empty after it, next append fo
   let s = await open(ctx);
   await s.load();
   await s.append(range(1, 10));
-  await s.saveSnapshot({ index: 50, term: 3 }, 'from the leader');
+  await s.saveSnapshot({ index: 50, term: 3 }, textOf('from the leader'));
   assert.equal(await files(ctx.dir, '.seg'), []);
   s = await reopen(ctx, s);
   let loaded = await s.load();
-  assert.equal(loaded.snapshot, { meta: { index: 50, term: 3 }, data: 'from the leader' });
+  assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 50, term: 3 }, data: 'from the leader' });
   assert.equal(loaded.entries, []);
   await assertRejects(s.append(range(11, 11)), /expected log index 51/);
   await s.append(range(51, 53, 3));
@@ -104,7 +105,7 @@ snap('a snapshot whose term disagrees with the log at its index replaces the log
   let s = await open(ctx);
   await s.load();
   await s.append(range(1, 10, 1));
-  await s.saveSnapshot({ index: 8, term: 2 }, 'other history');
+  await s.saveSnapshot({ index: 8, term: 2 }, textOf('other history'));
   s = await reopen(ctx, s);
   const loaded = await s.load();
   assert.equal(loaded.entries, [], 'entries 9 and 10 belonged to a history the snapshot overrode');
@@ -115,11 +116,11 @@ snap('at most the newest two snapshots are kept', async (ctx) => {
   const s = await open(ctx);
   await s.load();
   await s.append(range(1, 30));
-  await s.saveSnapshot({ index: 10, term: 1 }, 'S10');
-  await s.saveSnapshot({ index: 20, term: 1 }, 'S20');
-  await s.saveSnapshot({ index: 25, term: 1 }, 'S25');
+  await s.saveSnapshot({ index: 10, term: 1 }, textOf('S10'));
+  await s.saveSnapshot({ index: 20, term: 1 }, textOf('S20'));
+  await s.saveSnapshot({ index: 25, term: 1 }, textOf('S25'));
   assert.equal(await files(ctx.dir, '.snap'), ['snapshot-00000000000000000020.snap', 'snapshot-00000000000000000025.snap']);
-  await assertRejects(s.saveSnapshot({ index: 15, term: 1 }, 'late'), /SYNCPAY_ERR_STORAGE_MISUSE: snapshot at 15 is older/);
+  await assertRejects(s.saveSnapshot({ index: 15, term: 1 }, textOf('late')), /SYNCPAY_ERR_STORAGE_MISUSE: snapshot at 15 is older/);
   await assertRejects(s.truncateFrom(25), /SYNCPAY_ERR_STORAGE_MISUSE: truncateFrom\(25\)/);
 });
 
@@ -128,8 +129,8 @@ snap('a damaged newest snapshot is skipped with a warning in favour of the older
   let s = await openStore(ctx);
   await s.load();
   await s.append(range(1, 30));
-  await s.saveSnapshot({ index: 10, term: 1 }, 'S10');
-  await s.saveSnapshot({ index: 20, term: 1 }, 'S20');
+  await s.saveSnapshot({ index: 10, term: 1 }, textOf('S10'));
+  await s.saveSnapshot({ index: 20, term: 1 }, textOf('S20'));
   await s.close();
   const newest = join(ctx.dir, 'snapshot-00000000000000000020.snap');
   const bytes = await readFile(newest);
@@ -138,7 +139,7 @@ snap('a damaged newest snapshot is skipped with a warning in favour of the older
 
   s = await open(ctx);
   const loaded = await s.load();
-  assert.equal(loaded.snapshot, { meta: { index: 10, term: 1 }, data: 'S10' });
+  assert.equal(plainSnapshot(loaded.snapshot), { meta: { index: 10, term: 1 }, data: 'S10' });
   assert.equal(loaded.entries, range(11, 30));
   const warning = ctx.lines.find((l) => l.level === 'warn' && /snapshot failed its checks/.test(l.msg ?? ''));
   assert.ok(warning, 'a warning names the skipped snapshot');
@@ -149,8 +150,8 @@ snap('a damaged newest snapshot whose log was already compacted away is reported
   let s = await open(ctx);
   await s.load();
   await s.append(range(1, 60));
-  await s.saveSnapshot({ index: 5, term: 1 }, 'S5');
-  await s.saveSnapshot({ index: 50, term: 1 }, 'S50');
+  await s.saveSnapshot({ index: 5, term: 1 }, textOf('S5'));
+  await s.saveSnapshot({ index: 50, term: 1 }, textOf('S50'));
   await s.close();
   await writeFile(join(ctx.dir, 'snapshot-00000000000000000050.snap'), 'garbage');
   s = await open(ctx);
@@ -162,7 +163,7 @@ snap('recovery finishes a compaction that a crash interrupted', async (ctx) => {
   await s.load();
   await s.append(range(1, 60));
   const segments = await copySegments(ctx.dir);
-  await s.saveSnapshot({ index: 40, term: 1 }, 'S40');
+  await s.saveSnapshot({ index: 40, term: 1 }, textOf('S40'));
   const kept = await files(ctx.dir, '.seg');
   await s.close();
   // Put the deleted segments back: the state of a crash right after the snapshot's rename.
@@ -180,7 +181,7 @@ snap('recovery copes with any subset of a compaction\'s deletions having reached
   await s.load();
   await s.append(range(1, 60));
   const segments = await copySegments(ctx.dir);
-  await s.saveSnapshot({ index: 40, term: 1 }, 'S40');
+  await s.saveSnapshot({ index: 40, term: 1 }, textOf('S40'));
   const kept = await files(ctx.dir, '.seg');
   await s.close();
   const deleted = [...segments.keys()].filter((n) => !kept.includes(n));
@@ -198,7 +199,7 @@ snap('recovery finishes a log replacement that a crash interrupted', async (ctx)
   await s.load();
   await s.append(range(1, 30));
   const segments = await copySegments(ctx.dir);
-  await s.saveSnapshot({ index: 20, term: 2 }, 'S20 from a new leader');
+  await s.saveSnapshot({ index: 20, term: 2 }, textOf('S20 from a new leader'));
   await s.close();
   for (const [name, bytes] of segments) await writeFile(join(ctx.dir, name), bytes);
 
@@ -215,7 +216,7 @@ snap('a half-written snapshot temp file is deleted, other components\' files are
   let s = await open(ctx);
   await s.load();
   await s.append(range(1, 5));
-  await s.saveSnapshot({ index: 3, term: 1 }, 'S3');
+  await s.saveSnapshot({ index: 3, term: 1 }, textOf('S3'));
   await s.close();
   await writeFile(join(ctx.dir, 'snapshot-00000000000000000005.snap.tmp'), 'half a snapshot');
   await writeFile(join(ctx.dir, 'ledger-export.tmp'), 'not ours');
@@ -232,9 +233,9 @@ snap('a large snapshot with non-ASCII data round-trips', async (ctx) => {
   let s = await open(ctx);
   await s.load();
   const data = JSON.stringify({ accounts: Array.from({ length: 5000 }, (_, i) => ({ id: `acct-${i}`, name: `Zoë ${i} 💶`, balance: String(i * 1234567) })) });
-  await s.saveSnapshot({ index: 7, term: 2 }, data);
+  await s.saveSnapshot({ index: 7, term: 2 }, textOf(data));
   s = await reopen(ctx, s);
-  assert.is((await s.load()).snapshot?.data, data);
+  assert.is(plainSnapshot((await s.load()).snapshot)?.data, data);
 });
 
 
