@@ -245,7 +245,7 @@ export class ConsensusEngine {
         for (const input of batch) for (const e of core.step(input)) effects.push(e);
         for (const e of core.flush()) effects.push(e);
         this.execute(core, effects);
-        if (this.writesInFlight >= this.env.config.raft.writeBatchesInFlightMax) await this.writes;
+        if (this.writesInFlight >= this.env.config.raft.writeBatchesInFlightMax) await this.waitForWrites();
         if (this.stopped) return;
         this.maybeSnapshot(core);
         this.onChange?.();
@@ -257,6 +257,21 @@ export class ConsensusEngine {
       this.running = false;
     }
     this.armTimer();
+  }
+
+  /**
+   * Waits for every write in flight when the cap on write batches is reached. Nothing is stepped
+   * meanwhile: a leader sends no heartbeats, so a wait longer than a heartbeat interval is traced
+   * (it is the first thing to look for when followers start elections under load).
+   */
+  private async waitForWrites(): Promise<void> {
+    const { clock } = this.env.ports;
+    const started = clock.monotonicNow();
+    await this.writes;
+    const ms = clock.monotonicNow() - started;
+    if (ms >= this.env.config.raft.heartbeatIntervalMs) {
+      this.env.ports.trace({ actor: 'log-replication', type: 'log.writesWaited', ms, batches: this.env.config.raft.writeBatchesInFlightMax });
+    }
   }
 
   private crash(err: unknown): void {

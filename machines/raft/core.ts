@@ -286,8 +286,10 @@ export class RaftCore {
         this.emit({ type: 'persist.hardState', hardState: { term: p.term, votedFor: p.votedFor } });
       } else if (a.type === 'requestVotes') {
         const p = a.params as { term: number; pre: boolean; transfer: boolean };
-        if (p.pre) this.trace('election.started', { pre: true, campaignTerm: p.term });
-        else this.trace('election.started', { pre: false, campaignTerm: p.term, transfer: p.transfer });
+        // How long this node had not heard from a leader: what an operator asks of an election.
+        const quietMs = Number.isFinite(this.lastLeaderContact) ? this.now - this.lastLeaderContact : null;
+        if (p.pre) this.trace('election.started', { pre: true, campaignTerm: p.term, quietMs });
+        else this.trace('election.started', { pre: false, campaignTerm: p.term, transfer: p.transfer, quietMs });
         for (const peer of this.peers) {
           this.send(peer, {
             type: 'peer.requestVote',

@@ -384,4 +384,32 @@ test('writing this node\'s own snapshot holds no acknowledgement back', async ()
   await stopping;
 });
 
+
+test('at the cap on write batches in flight the loop waits for the disk, sends nothing meanwhile, and traces a long wait', async () => {
+  const r = rig();
+  const traces: Array<{ type: string; [k: string]: unknown }> = [];
+  const env = r.env as { config: Config; ports: ActorEnv['ports'] };
+  env.config = { ...DEFAULT_CONFIG, raft: { ...DEFAULT_CONFIG.raft, writeBatchesInFlightMax: 2 } };
+  env.ports = { ...env.ports, trace: (e) => void traces.push(e) };
+  const lr = await boot(r);
+  await electSelf(r);
+  assert.is(lr.api.status().role, 'leader');
+  void lr.api.propose('one');
+  await settle();
+  void lr.api.propose('two');
+  await settle();
+  assert.equal(r.held.map((h) => h.what), ['append 2', 'append 3']);
+  const sentBefore = r.sent.length;
+  const wait = 3 * DEFAULT_CONFIG.raft.heartbeatIntervalMs;
+  advance(wait);
+  await settle();
+  assert.is(r.sent.length, sentBefore, 'no heartbeat leaves while the loop waits for the disk');
+  assert.not.ok(traces.some((t) => t.type === 'log.writesWaited'));
+  r.held[0]!.release();
+  r.held[1]!.release();
+  await settle();
+  assert.equal(traces.filter((t) => t.type === 'log.writesWaited').map((t) => [t['ms'], t['batches']]), [[wait, 2]]);
+  assert.ok(r.sent.length > sentBefore, 'the heartbeats due go out once the writes are durable');
+});
+
 test.run();

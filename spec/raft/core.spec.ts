@@ -75,6 +75,17 @@ test('pre-vote: refused while we hear from a leader, granted once the lease laps
   assert.equal(kinds(late).filter((k) => k.startsWith('persist')), []);
 });
 
+test('an election says how long the node had not heard from a leader (quietMs), and null when it never had', () => {
+  const core = makeCore();
+  run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 0 }, 100));
+  const out = run(core, { type: 'tick', now: 100 + 5 * MIN, fenced: false });
+  const started = out.flatMap((e) => (e.type === 'trace' && e.event.type === 'election.started' ? [e.event] : []));
+  assert.equal(started.map((e) => [e['pre'], e['quietMs']]), [[true, 5 * MIN]]);
+  const fresh = run(makeCore(), { type: 'tick', now: MIN, fenced: false });
+  const first = fresh.find((e) => e.type === 'trace' && e.event.type === 'election.started');
+  assert.ok(first && first.type === 'trace' && first.event['quietMs'] === null);
+});
+
 test('two nodes that time out together: the one granting a pre-vote stands back', () => {
   const core = makeCore();
   run(core, { type: 'tick', now: MIN, fenced: false });
