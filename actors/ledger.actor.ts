@@ -14,6 +14,7 @@ import { OutcomeRing } from '../machines/ledger/outcomes.ts';
 import { countTransfers, pageTransfers, type PageRequest, type TransferPage } from '../machines/ledger/queries.ts';
 import { rulesFromConfig } from '../machines/ledger/rules.ts';
 import { SNAPSHOT_CHARS_MAX, SnapshotWriter, deserializeLedger } from '../machines/ledger/snapshot.ts';
+import { restoreSteps } from '../machines/ledger/snapshot-restore.ts';
 import { createLedgerState } from '../machines/ledger/state.ts';
 import type { Account, EntryOutcome, IdempotencyRecord, LedgerRules, LedgerState, Transfer } from '../machines/ledger/types.ts';
 import { ledgerMachine } from '../machines/ledger.machine.ts';
@@ -137,9 +138,14 @@ class LedgerActorImpl implements LedgerActor {
   private waiters: Waiter[] = [];
   private hashMemo: { hash: string; appliedIndex: number } | null = null;
   /** Re-hashes only what changed since the last request: /status may ask often on a big ledger. */
-  private readonly hasher = new IncrementalLedgerHash(nodeSha256);
+  private hasher = new IncrementalLedgerHash(nodeSha256);
   /** Keeps the transfer rows of the last snapshot, so the next one serialises only newer transfers. */
-  private readonly snapshots = new SnapshotWriter();
+  private snapshots = new SnapshotWriter();
+  /**
+   * A snapshot being restored a few thousand rows per turn (restoreSteps), with the hasher and the
+   * writer that will follow it. Until it is done the ledger keeps serving its current state.
+   */
+  private restoring: { index: number; steps: Generator<void, LedgerState, void>; hasher: IncrementalLedgerHash; writer: SnapshotWriter } | null = null;
   private modes: Actor<typeof ledgerMachine> | null = null;
   private started = false;
   private stopped = false;
@@ -249,8 +255,7 @@ class LedgerActorImpl implements LedgerActor {
         } else {
           const { index, term, data } = event;
           assert(typeof index === 'number' && typeof term === 'number' && Array.isArray(data), 'ledger.restore: bad fields');
-          this.restore(index, data);
-          this.backlog.shift();
+          if (this.restoreSlice(index, data as SnapshotText, until)) this.backlog.shift();
         }
         if (this.backlog.length > 0 && clock.monotonicNow() >= until) {
           this.advanceSnapshot();
@@ -263,6 +268,7 @@ class LedgerActorImpl implements LedgerActor {
     } catch (err) {
       this.draining = false;
       this.backlog = [];
+      this.restoring = null;
       this.failed(err);
     }
   }
@@ -349,14 +355,51 @@ class LedgerActorImpl implements LedgerActor {
     return i;
   }
 
+  /** Restores a snapshot in one go: at boot, before the node serves anything. */
   private restore(index: number, data: SnapshotText): void {
-    if (index < this.applied) {
-      this.env.logger.info({ index, applied: this.applied }, 'ledger ignored a snapshot older than its state');
-      return;
+    if (this.ignoresSnapshot(index)) return;
+    // The new hasher checks the restored state against the snapshot's hash and then follows it;
+    // the new writer keeps the snapshot's transfer rows for the next snapshot.
+    const hasher = new IncrementalLedgerHash(nodeSha256);
+    const writer = new SnapshotWriter();
+    this.installRestored(index, deserializeLedger(data, hasher, writer, this.indexSeed), hasher, writer);
+  }
+
+  /**
+   * Restores a snapshot (InstallSnapshot from the leader) for at most the rest of this apply slice;
+   * true once it is installed. Parsing and hashing millions of transfers takes seconds: in one
+   * turn, the node would answer nothing, not even heartbeats, for that long.
+   */
+  private restoreSlice(index: number, data: SnapshotText, until: number): boolean {
+    if (this.restoring === null) {
+      if (this.ignoresSnapshot(index)) return true;
+      const hasher = new IncrementalLedgerHash(nodeSha256);
+      const writer = new SnapshotWriter();
+      this.restoring = { index, steps: restoreSteps(data, hasher, writer, this.indexSeed), hasher, writer };
     }
-    // The hasher checks the restored state against the snapshot's hash and then follows it; the
-    // writer keeps the snapshot's transfer rows for the next snapshot.
-    this.ledger = deserializeLedger(data, this.hasher, this.snapshots, this.indexSeed);
+    const r = this.restoring;
+    const { clock } = this.env.ports;
+    for (;;) {
+      const step = r.steps.next();
+      if (step.done) {
+        this.restoring = null;
+        this.installRestored(r.index, step.value, r.hasher, r.writer);
+        return true;
+      }
+      if (clock.monotonicNow() >= until) return false;
+    }
+  }
+
+  private ignoresSnapshot(index: number): boolean {
+    if (index >= this.applied) return false;
+    this.env.logger.info({ index, applied: this.applied }, 'ledger ignored a snapshot older than its state');
+    return true;
+  }
+
+  private installRestored(index: number, state: LedgerState, hasher: IncrementalLedgerHash, writer: SnapshotWriter): void {
+    this.ledger = state;
+    this.hasher = hasher;
+    this.snapshots = writer;
     this.applied = index;
     this.outcomes.clear();
     this.hashMemo = null;

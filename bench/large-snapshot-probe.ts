@@ -2,8 +2,9 @@
 // past the size one JavaScript string could hold as a snapshot (about 16.7 million transfers), then
 // snapshots it the way a node does (rows written between applies, the text handed to the file
 // writer in pieces), writes the file, reads it back and restores it, and checks that the restored
-// ledger has the same hash and writes the same snapshot. Prints the time of each step, the longest
-// the event loop went without a turn while the file was written and read, and the memory in use.
+// ledger has the same hash and writes the same snapshot; then restores it again in steps, as a
+// follower installing a leader's snapshot does. Prints the time of each step, the longest the event
+// loop went without a turn, the longest restore step, and the memory in use.
 // A diagnostic for docs/operations.md ("How large a ledger one node holds"), not a benchmark.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { applyEntry } from '../machines/ledger/apply.ts';
 import { IncrementalLedgerHash } from '../machines/ledger/hash.ts';
 import { rulesFromConfig } from '../machines/ledger/rules.ts';
 import { SNAPSHOT_CHARS_MAX, SnapshotWriter, deserializeLedger } from '../machines/ledger/snapshot.ts';
+import { restoreSteps } from '../machines/ledger/snapshot-restore.ts';
 import { createLedgerState } from '../machines/ledger/state.ts';
 import type { TransferInput } from '../machines/ledger/types.ts';
 import { textEquals, textLength } from '../machines/snapshot-text.ts';
@@ -90,4 +92,18 @@ const restored = await timed('restore (parse, rebuild, check the hash)', () => d
 const again = await timed('next snapshot of the restored ledger', () => restoredWriter.write(restored, SNAPSHOT_CHARS_MAX, restoredHasher));
 if (again === null || !textEquals(again, text)) throw new Error('the restored ledger writes another snapshot');
 console.log(`restored ledger: ${restored.transferLog.length.toLocaleString('en')} transfers, same hash, same snapshot text`);
+// What a follower does with a leader's snapshot: the same restore in steps, a turn each at most.
+await timed('restore again in steps (as a follower installs a snapshot)', () => {
+  const steps = restoreSteps(data, new IncrementalLedgerHash(nodeSha256), new SnapshotWriter(), 0);
+  let longest = 0;
+  let count = 0;
+  for (;;) {
+    const t = performance.now();
+    const step = steps.next();
+    longest = Math.max(longest, performance.now() - t);
+    count++;
+    if (step.done) break;
+  }
+  console.log(`  ${count.toLocaleString('en')} steps, the longest ${longest.toFixed(1)} ms`);
+});
 rmSync(dir, { recursive: true, force: true });

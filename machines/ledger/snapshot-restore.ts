@@ -16,6 +16,9 @@ import type { SnapshotText } from '../snapshot-text.ts';
 
 const PLAIN: TransferFlags = transferFlags(0);
 
+/** Rows read between two pauses of restoreSteps: a few milliseconds of work. */
+const ROWS_PER_STEP = 2048;
+
 /**
  * Rebuilds a state from a snapshot's text (SnapshotWriter.write) and checks it against the hash in the header.
  * Malformed or corrupt text is a bug (or corruption): it asserts. `hasher` (the actor's, with
@@ -25,6 +28,21 @@ const PLAIN: TransferFlags = transferFlags(0);
  */
 export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerHash = new IncrementalLedgerHash(pureSha256),
   writer?: SnapshotWriter, indexSeed = 0): LedgerState {
+  const steps = restoreSteps(text, hasher, writer, indexSeed);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * deserializeLedger in steps of about ROWS_PER_STEP rows, so a caller can spread a restore of
+ * millions of transfers over many turns of the event loop. Each step folds what it read into
+ * `hasher`, so the check at the end costs no more than a step. The state it returns is the only
+ * one to use: what it builds in between is incomplete.
+ */
+export function* restoreSteps(text: SnapshotText, hasher: IncrementalLedgerHash, writer: SnapshotWriter | undefined,
+  indexSeed: number): Generator<void, LedgerState, void> {
   const r = new LineReader(text);
   const head = r.line().split(',');
   assert(head.length === 8 && head[0] === SNAPSHOT_MAGIC && head[1] === String(SNAPSHOT_FORMAT_VERSION), 'ledger snapshot: unknown format');
@@ -35,7 +53,9 @@ export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerH
   const state = createLedgerState(indexSeed);
   state.now = count(head[2]);
   const byNumber: Account[] = [];
+  let read = 0;
   for (let i = 0; i < accountCount; i++) {
+    if (++read % ROWS_PER_STEP === 0) yield;
     const f = r.line().split(',');
     assert(f.length === 8, 'ledger snapshot: bad account row');
     const bits = count(f[2]);
@@ -51,6 +71,10 @@ export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerH
   let hlc: string | null = null;
   let timestamp = 0;
   while (state.transferLog.length < transferCount) {
+    if (++read % ROWS_PER_STEP === 0) {
+      hasher.digest(state);
+      yield;
+    }
     if (r.peek() === 64 /* @ */) {
       const f = r.line().slice(1).split(',');
       assert(f.length === 2 && f[0] !== '', 'ledger snapshot: bad stamp line');
@@ -64,6 +88,7 @@ export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerH
   const rows = r.endCapture();
   let lastSeq = -1;
   for (let i = 0; i < statusCount; i++) {
+    if (++read % ROWS_PER_STEP === 0) yield;
     const f = r.line().split(',');
     const seq = f.length === 2 ? base36(f[0]!, 0, f[0]!.length) : -1;
     const status = STATUS_OF[f[1] ?? ''];
@@ -74,7 +99,10 @@ export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerH
     trackExpiry(state, t);
     lastSeq = seq;
   }
-  for (let i = 0; i < idempotencyCount; i++) idempotencyRow(state, r.line());
+  for (let i = 0; i < idempotencyCount; i++) {
+    if (++read % ROWS_PER_STEP === 0) yield;
+    idempotencyRow(state, r.line());
+  }
   assert(r.atEnd(), 'ledger snapshot: text after the last record');
   assert(hasher.digest(state) === head[7], 'ledger snapshot: state hash mismatch (corrupt snapshot)');
   writer?.adopt(state, rows);

@@ -94,6 +94,32 @@ test('a corrupt snapshot is refused: the actor fails instead of serving a wrong 
   assert.match(String(b.env.failures[0]), /state hash mismatch/);
 });
 
+test('a snapshot from the leader is restored over many turns; the old state serves until it is whole, then the entries after it apply', async () => {
+  const a = await started();
+  const bulk = transfers(Array.from({ length: 5000 }, (_, i) => tr({ id: `bulk-${i}`, amount: BigInt(i + 1) })));
+  a.actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1')), entry(2, bulk)] });
+  const snap = a.actor.api.snapshotData();
+  a.actor.receive({ type: 'log.committed', entries: [entry(3, pay('t3'))] });
+  // A slice of no time: every step of the restore (a few thousand rows) ends the turn.
+  const config = { ...DEFAULT_CONFIG, ledger: { ...DEFAULT_CONFIG.ledger, applySliceMs: 0 } };
+  const b = await started(fakeEnv({ config }));
+  b.actor.receive({ type: 'log.committed', entries: [entry(1, pay('t1'))] });
+  b.actor.receive({ type: 'ledger.restore', index: snap.appliedIndex, term: 1, data: snap.data });
+  b.actor.receive({ type: 'log.committed', entries: [entry(3, pay('t3'))] });
+  assert.is(b.actor.api.appliedIndex(), 1, 'still the state before the snapshot');
+  assert.is(b.actor.api.transferCount(), 1);
+  let turns = 0;
+  while (b.actor.api.appliedIndex() < 3 && turns < 100) {
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
+    turns++;
+  }
+  assert.ok(turns >= 2, `restored over ${turns} turns`);
+  assert.is(b.actor.api.appliedIndex(), 3);
+  assert.equal(b.actor.api.ledgerHash(), a.actor.api.ledgerHash());
+  assert.is(b.env.failures.length, 0);
+  assert.is(joinText(b.actor.api.snapshotData().data), joinText(a.actor.api.snapshotData().data), 'the restored writer follows the new state');
+});
+
 test('a ledger too large for one snapshot answers applied index 0 (no snapshot) and keeps working', async () => {
   const env = fakeEnv();
   const actor = createLedgerActorWith({ snapshotCharsMax: 400 })(env) as LedgerActor;
