@@ -270,7 +270,7 @@ export class ConsensusEngine {
     await this.writes;
     const ms = clock.monotonicNow() - started;
     if (ms >= this.env.config.raft.heartbeatIntervalMs) {
-      this.env.ports.trace({ actor: 'log-replication', type: 'log.writesWaited', ms, batches: this.env.config.raft.writeBatchesInFlightMax });
+      this.env.ports.trace({ actor: 'log-replication', type: 'log.writesWaited', ms });
     }
   }
 

@@ -5,8 +5,8 @@
 //
 // One rule holds for every piece list: no piece ends in the first half of a surrogate pair whose
 // second half opens the next piece. Each piece then encodes to UTF-8 on its own, with the same
-// bytes as the joined text would; `sliceText` is the one place that cuts at an arbitrary offset,
-// and `chunkEnd` keeps its callers on the right side of a pair.
+// bytes as the joined text would. `sliceText` cuts at any offset it is given; `chunkEnd` gives
+// offsets that keep a pair together.
 import { assert } from './assert.ts';
 
 export type SnapshotText = readonly string[];
@@ -57,18 +57,19 @@ export function sliceText(text: SnapshotText, from: number, to: number): string 
   return out;
 }
 
+export function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
 /**
  * Where a slice starting at `from` and at most `units` long should end so it does not split a
- * surrogate pair: one unit short of `from + units` when that would. At least one unit is taken,
- * so a transfer always moves.
+ * surrogate pair: one unit short of `from + units` when that would, or one unit past it when the
+ * slice would be the first half of a pair alone. At least one unit is taken, so a transfer moves.
  */
 export function chunkEnd(text: SnapshotText, from: number, units: number): number {
   const total = textLength(text);
   let end = Math.min(total, from + Math.max(1, units));
-  if (end < total && end - from > 1) {
-    const last = sliceText(text, end - 1, end).charCodeAt(0);
-    if (last >= 0xd800 && last <= 0xdbff) end--;
-  }
+  if (end < total && isHighSurrogate(sliceText(text, end - 1, end).charCodeAt(0))) end += end - from > 1 ? -1 : 1;
   return end;
 }
 
@@ -79,7 +80,7 @@ export function joinText(text: SnapshotText): string {
 }
 
 /** V8's longest string on 64-bit (2^29 - 24 units). */
-export const STRING_UNITS_MAX = 2 ** 29 - 24;
+const STRING_UNITS_MAX = 2 ** 29 - 24;
 
 /** True when the two texts hold the same characters, however they are cut into pieces. */
 export function textEquals(a: SnapshotText, b: SnapshotText): boolean {

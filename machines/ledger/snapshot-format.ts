@@ -21,8 +21,8 @@ export const SNAPSHOT_FORMAT_VERSION = 3;
 /**
  * The longest snapshot text we build, in UTF-16 units. The text is kept as pieces (never one
  * string), so what bounds it is the snapshot file's u32 data length: 2^32 - 1 bytes of UTF-8,
- * and a unit takes at most three bytes. About 44 million plain transfers; memory runs out first
- * on most machines (docs/operations.md).
+ * and a unit takes at most three bytes: about 40 million transfers in batches, 20 million single
+ * payments. Memory runs out first on most machines (docs/operations.md).
  */
 export const SNAPSHOT_CHARS_MAX = Math.floor((2 ** 32 - 1) / 3);
 

@@ -4,7 +4,8 @@
 // is hundreds of MB of text. Transfer rows hold only what never changes (the status, the one
 // mutable field, has its own section), so SnapshotWriter keeps the pieces it wrote and a new
 // snapshot writes only the rows of transfers applied since the last one, then hands out the same
-// pieces again: no copy, no walk of the whole ledger. The header carries the state hash, which
+// pieces again: no copy, no walk of the transfers (accounts, pending statuses and idempotency
+// records are written out each time). The header carries the state hash, which
 // restore checks, so a corrupt snapshot is rejected rather than served.
 import { assert } from '../assert.ts';
 import { accountBits, transferBits } from './flags.ts';
@@ -43,7 +44,6 @@ class Pieces {
 
   /** Takes over pieces written elsewhere (a restored snapshot's rows). */
   adopt(pieces: SnapshotText): void {
-    this.flush();
     for (const p of pieces) {
       this.pieces.push(p);
       this.chars += p.length;

@@ -94,6 +94,8 @@ export class RaftCore {
   private heartbeatDeadline = 0;
   private checkQuorumDeadline = 0;
   private lastLeaderContact = Number.NEGATIVE_INFINITY;
+  /** When this node last heard from a leader or was one itself (an election's `quietMs`). */
+  private quietSince = Number.NEGATIVE_INFINITY;
   private lastKnownLeader: NodeId | null = null;
   private recentActive = new Set<NodeId>();
   /** Peers the transport reported down (and that have not spoken since): nothing we send arrives. */
@@ -287,7 +289,7 @@ export class RaftCore {
       } else if (a.type === 'requestVotes') {
         const p = a.params as { term: number; pre: boolean; transfer: boolean };
         // How long this node had not heard from a leader: what an operator asks of an election.
-        const quietMs = Number.isFinite(this.lastLeaderContact) ? this.now - this.lastLeaderContact : null;
+        const quietMs = Number.isFinite(this.quietSince) ? this.now - this.quietSince : null;
         if (p.pre) this.trace('election.started', { pre: true, campaignTerm: p.term, quietMs });
         else this.trace('election.started', { pre: false, campaignTerm: p.term, transfer: p.transfer, quietMs });
         for (const peer of this.peers) {
@@ -365,6 +367,7 @@ export class RaftCore {
    * snapshot covers them, or they time out. Reads have no effect, so they fail at once.
    */
   private leaveLeadership(): void {
+    this.quietSince = this.now;
     const leader = this.leader();
     if (this.proposals.size > 0) this.trace('proposals.kept', { count: this.proposals.size, reason: 'leadership lost; the commit index will decide them' });
     const readWhy = failure(ERR.leaderChanged, 'leadership changed before the read was confirmed', leader, this.cfg.electionTimeoutMsMin);
@@ -498,6 +501,7 @@ export class RaftCore {
     if (this.role() === 'leader') return false;
     if (this.role() !== 'follower' || this.leader() !== from) this.elect({ type: 'leader.seen', leader: from });
     this.lastLeaderContact = this.now;
+    this.quietSince = this.now;
     this.resetElectionTimer();
     return true;
   }
@@ -639,7 +643,7 @@ export class RaftCore {
   private startSnapshot(peer: NodeId): void {
     const snap = this.snapshot;
     if (!snap) throw new Error(`SYNCPAY_ERR_ASSERTION: ${peer} needs compacted entries but there is no snapshot`);
-    const out: OutgoingSnapshot = { index: snap.index, term: snap.term, data: snap.data, total: textLength(snap.data), offset: 0 };
+    const out: OutgoingSnapshot = { index: snap.index, term: snap.term, data: snap.data, offset: 0 };
     this.outgoing.set(peer, out);
     this.stepProgress(peer, { type: 'progress.snapshotSent', index: snap.index });
     this.trace('snapshot.sending', { to: peer, index: snap.index });
@@ -661,7 +665,7 @@ export class RaftCore {
       this.maybeCommit();
       return;
     }
-    if (msg.nextOffset > out.total) return;
+    if (msg.nextOffset > textLength(out.data)) return;
     out.offset = msg.nextOffset;
     this.sendChunk(from, out);
   }

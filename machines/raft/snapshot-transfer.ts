@@ -5,14 +5,12 @@
 // answers into messages and persist effects. The text stays in pieces at both ends
 // (snapshot-text.ts): the chunks a follower receives are the pieces of its copy.
 import type { InstallSnapshot } from '../raft-events.ts';
-import { chunkEnd, sliceText, type SnapshotText } from '../snapshot-text.ts';
+import { chunkEnd, sliceText, textLength, type SnapshotText } from '../snapshot-text.ts';
 
 export interface OutgoingSnapshot {
   readonly index: number;
   readonly term: number;
   readonly data: SnapshotText;
-  /** The text's length in UTF-16 units (offsets count in them). */
-  readonly total: number;
   /** Offset of the chunk to send next (what the follower last asked for). */
   offset: number;
 }
@@ -21,7 +19,7 @@ export interface OutgoingSnapshot {
 export function chunkAt(out: OutgoingSnapshot, chunkBytes: number): Omit<InstallSnapshot, 'type' | 'term'> {
   // A chunk never ends between the halves of a surrogate pair, so each chunk is a valid piece.
   const chunk = sliceText(out.data, out.offset, chunkEnd(out.data, out.offset, chunkBytes));
-  return { index: out.index, snapTerm: out.term, offset: out.offset, total: out.total, chunk };
+  return { index: out.index, snapTerm: out.term, offset: out.offset, total: textLength(out.data), chunk };
 }
 
 export type ChunkVerdict =

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { SnapshotMeta } from '../../machines/types.ts';
 import { assert } from '../../machines/assert.ts';
-import { textLength, type SnapshotText } from '../../machines/snapshot-text.ts';
+import { isHighSurrogate, textLength, type SnapshotText } from '../../machines/snapshot-text.ts';
 import type { Logger } from '../../actors/ports.ts';
 import { crc32c } from './crc32c.ts';
 import { writeFileAtomicallyWith, type PositionedWrite } from './durable-fs.ts';
@@ -45,11 +45,7 @@ export interface StoredSnapshot {
 const SLICE_UNITS = 1 << 20;
 
 /** Bytes read (and checksummed and decoded) per read call when a snapshot file is loaded. */
-export const READ_SLICE_BYTES = 4 << 20;
-
-function isHighSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdbff;
-}
+const READ_SLICE_BYTES = 4 << 20;
 
 function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
@@ -253,8 +249,6 @@ function snapshotHeader(meta: SnapshotMeta, chainHash: Uint8Array, dataBytes: nu
 }
 
 export async function writeSnapshot(dir: string, snapshot: Omit<StoredSnapshot, 'file'>, syncBytes = Number.POSITIVE_INFINITY): Promise<string> {
-  // Refused before the temporary file is even created (the writer's own check comes later).
-  if (!snapshotDataFits(snapshot.data)) assertSnapshotDataFits(snapshotDataBytes(snapshot.data));
   const name = snapshotFileName(snapshot.meta.index);
   await writeFileAtomicallyWith(dir, name, (write) => writeSnapshotInSlices(write, snapshot.meta, snapshot.data, snapshot.chainHash, nextTurn), syncBytes);
   return name;

@@ -84,6 +84,19 @@ test('an election says how long the node had not heard from a leader (quietMs), 
   const fresh = run(makeCore(), { type: 'tick', now: MIN, fenced: false });
   const first = fresh.find((e) => e.type === 'trace' && e.event.type === 'election.started');
   assert.ok(first && first.type === 'trace' && first.event['quietMs'] === null);
+  // A leader that steps down counts from then, not from the last leader it followed; the real
+  // vote after a granted pre-vote says the same.
+  const MAX = DEFAULT_CONFIG.raft.electionTimeoutMsMax;
+  const led = leaderCore();
+  // Nobody answered since it was elected at MIN: check-quorum steps it down at the next tick.
+  const down = MIN + MAX + 1;
+  run(led, { type: 'tick', now: down, fenced: false });
+  assert.is(led.role(), 'follower');
+  const again = run(led, { type: 'tick', now: down + 3 * MAX, fenced: false });
+  const term = led.term();
+  const vote = run(led, msg('b', { type: 'peer.requestVoteReply', term: term + 1, granted: true, pre: true }, down + 3 * MAX + 7));
+  const quiet = [...again, ...vote].flatMap((e) => (e.type === 'trace' && e.event.type === 'election.started' ? [[e.event['pre'], e.event['quietMs']]] : []));
+  assert.equal(quiet, [[true, 3 * MAX], [false, 3 * MAX + 7]]);
 });
 
 test('two nodes that time out together: the one granting a pre-vote stands back', () => {

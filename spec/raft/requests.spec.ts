@@ -171,7 +171,7 @@ test('read book: reads parked until the leader commits in its term, then started
 test('snapshot chunks: in order they reassemble; gaps and repeats ask again; a new snapshot restarts', () => {
   // Pieces cut elsewhere than the chunks: a chunk may span two pieces.
   const data = ['abc', 'defg', 'hij'];
-  const out = { index: 9, term: 2, data, total: 10, offset: 0 };
+  const out = { index: 9, term: 2, data, offset: 0 };
   const rx = new SnapshotReceiver();
   const msg = (offset: number) => ({ type: 'peer.installSnapshot' as const, term: 3, ...chunkAt({ ...out, offset }, 4) });
   assert.equal(rx.accept(msg(4)), { kind: 'want', offset: 0 }, 'must start at 0');
@@ -180,7 +180,7 @@ test('snapshot chunks: in order they reassemble; gaps and repeats ask again; a n
   assert.equal(rx.accept(msg(8)), { kind: 'want', offset: 4 }, 'a gap');
   assert.equal(rx.accept(msg(4)), { kind: 'want', offset: 8 });
   assert.equal(rx.accept(msg(8)), { kind: 'complete', index: 9, term: 2, data: ['abcd', 'efgh', 'ij'] }, 'the chunks are the pieces');
-  const other = { type: 'peer.installSnapshot' as const, term: 3, ...chunkAt({ index: 12, term: 3, data: textOf('xy'), total: 2, offset: 0 }, 4) };
+  const other = { type: 'peer.installSnapshot' as const, term: 3, ...chunkAt({ index: 12, term: 3, data: textOf('xy'), offset: 0 }, 4) };
   assert.equal(rx.accept(other), { kind: 'complete', index: 12, term: 3, data: ['xy'] });
 });
 

@@ -267,7 +267,7 @@ limit('data up to 2^32 - 1 bytes fits; one byte more is refused as an assertion'
 });
 
 limit('snapshotDataFits measures the UTF-8 exactly near the limit', () => {
-  // 4 units, 9 bytes: the three-bytes-per-unit bound (12) does not settle it against 10 or 8.
+  // 4 units, 8 bytes: the three-bytes-per-unit bound (12) does not settle it against 8 or 7.
   const text = ['a☃', '\u{1F4B8}'];
   assert.is(textLength(text), 4);
   assert.is(snapshotDataBytes(text), 8);

@@ -10,7 +10,7 @@ import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Prng } from '../../../machines/prng.ts';
 import type { HardState, LogEntry, SnapshotMeta } from '../../../machines/types.ts';
-import { joinText } from '../../../machines/snapshot-text.ts';
+import { isHighSurrogate, joinText } from '../../../machines/snapshot-text.ts';
 import type { RecoveredLog } from '../../../actors/ports.ts';
 import { openFileLogStore, type FileLogStore } from '../../../runtime/storage/index.ts';
 import { captureLogger, type CapturedLine } from '../../support/quiet-ports.ts';
@@ -74,10 +74,6 @@ export function plainSnapshot(s: RecoveredLog['snapshot'] | undefined): { meta: 
 /** A recovered log with its snapshot's data joined (see plainSnapshot). */
 export function plainLog(r: RecoveredLog): { hardState: HardState; snapshot: { meta: SnapshotMeta; data: string } | null; entries: readonly LogEntry[] } {
   return { hardState: r.hardState, snapshot: plainSnapshot(r.snapshot), entries: r.entries };
-}
-
-function isHighSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdbff;
 }
 
 /**
