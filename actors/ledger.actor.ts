@@ -376,6 +376,7 @@ class LedgerActorImpl implements LedgerActor {
       const hasher = new IncrementalLedgerHash(nodeSha256);
       const writer = new SnapshotWriter();
       this.restoring = { index, steps: restoreSteps(data, hasher, writer, this.indexSeed), hasher, writer };
+      this.modes?.send({ type: 'ledger.restoring', index });
     }
     const r = this.restoring;
     const { clock } = this.env.ports;

@@ -1,5 +1,5 @@
 // The ledger actor's modes. It only tracks where the actor stands (recovering its state, ready to
-// apply, failed); applying entries is plain function calls in machines/ledger/apply.ts, never one
+// apply, restoring a snapshot a few thousand rows per turn, failed); applying entries is plain function calls in machines/ledger/apply.ts, never one
 // XState transition per entry, so the hot path costs no interpreter overhead.
 import { assign, setup } from 'xstate';
 
@@ -10,6 +10,7 @@ export interface LedgerMachineContext {
 
 export type LedgerMachineEvent =
   | { type: 'ledger.recovered' }
+  | { type: 'ledger.restoring'; index: number }
   | { type: 'ledger.restored'; index: number }
   | { type: 'ledger.fault'; reason: string };
 
@@ -38,7 +39,15 @@ export const ledgerMachine = setup({
     },
     ready: {
       on: {
+        'ledger.restoring': { target: 'restoring' },
         'ledger.restored': { actions: 'countRestore' },
+        'ledger.fault': { target: 'failed', actions: 'recordFailure' },
+      },
+    },
+    // The state served meanwhile is the one before the snapshot (an empty one at boot).
+    restoring: {
+      on: {
+        'ledger.restored': { target: 'ready', actions: 'countRestore' },
         'ledger.fault': { target: 'failed', actions: 'recordFailure' },
       },
     },

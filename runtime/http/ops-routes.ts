@@ -60,10 +60,12 @@ export function registerOpsRoutes(app: FastifyInstance, services: NodeServices):
     const fenced = services.clock()?.fenced() ?? false;
     const tree = services.supervision();
     const recovering = tree.actors.some((a) => a.status !== 'running');
-    const reason = recovering ? 'recovering' : fenced ? 'clock_unsynchronized' : !consensus?.leader ? 'no_leader' : null;
+    // A ledger restoring a snapshot serves the state from before it (an empty one at boot).
+    const restoring = tree.actors.some((a) => a.id === 'ledger' && a.state === 'restoring');
+    const reason = recovering ? 'recovering' : restoring ? 'restoring' : fenced ? 'clock_unsynchronized' : !consensus?.leader ? 'no_leader' : null;
     const body = {
       node_id: services.nodeId,
-      status: reason === null ? 'healthy' : reason === 'recovering' ? 'unavailable' : 'degraded',
+      status: reason === null ? 'healthy' : reason === 'recovering' || reason === 'restoring' ? 'unavailable' : 'degraded',
       is_leader: consensus?.role === 'leader',
       leader: consensus?.leader ?? null,
       timestamp: (services.clock()?.clusterNow() ?? services.now()) / 1000,

@@ -108,6 +108,7 @@ test('a snapshot from the leader is restored over many turns; the old state serv
   b.actor.receive({ type: 'log.committed', entries: [entry(3, pay('t3'))] });
   assert.is(b.actor.api.appliedIndex(), 1, 'still the state before the snapshot');
   assert.is(b.actor.api.transferCount(), 1);
+  assert.is(b.actor.describe().state, 'restoring');
   let turns = 0;
   while (b.actor.api.appliedIndex() < 3 && turns < 100) {
     await new Promise<void>((resolve) => queueMicrotask(resolve));
@@ -115,6 +116,7 @@ test('a snapshot from the leader is restored over many turns; the old state serv
   }
   assert.ok(turns >= 2, `restored over ${turns} turns`);
   assert.is(b.actor.api.appliedIndex(), 3);
+  assert.is(b.actor.describe().state, 'ready');
   assert.equal(b.actor.api.ledgerHash(), a.actor.api.ledgerHash());
   assert.is(b.env.failures.length, 0);
   assert.is(joinText(b.actor.api.snapshotData().data), joinText(a.actor.api.snapshotData().data), 'the restored writer follows the new state');

@@ -11,7 +11,7 @@ import { ACTOR_IDS, type LogEntry } from '../../machines/types.ts';
 import { registerLedgerRoutes } from '../../runtime/http/ledger-routes.ts';
 import { buildHttpServer } from '../../runtime/http/server.ts';
 import type { NodeServices } from '../../runtime/http/services.ts';
-import { fakeEnv } from './fake-env.ts';
+import { fakeEnv, type FakeEnv } from './fake-env.ts';
 import { T0, stamp } from './helpers.ts';
 
 /** One replicated log shared by the fake nodes; committing delivers to every live ledger. */
@@ -75,6 +75,8 @@ export class FakeLog {
 export interface FakeNode {
   readonly app: FastifyInstance;
   readonly ledger: LedgerActor;
+  /** The ledger's environment (its clock, to hold deferred work back). */
+  readonly env: FakeEnv;
   readonly log: FakeLog;
   readonly services: NodeServices;
   close(): Promise<void>;
@@ -104,7 +106,7 @@ export async function fakeNode(options: { log?: FakeLog; nodeId?: string; config
     supervision: (): SupervisionTree => ({
       node_id: nodeId,
       supervisor: { state: 'running', restarts_total: 0, exit_reason: null },
-      actors: ACTOR_IDS.map((id) => ({ id, status: 'running' as const, restarts: 0, state: 'idle' })),
+      actors: ACTOR_IDS.map((id) => ({ id, status: 'running' as const, restarts: 0, state: id === 'ledger' ? ledger.describe().state : 'idle' })),
     }),
     now: () => log.ms,
     injectCrash: () => false,
@@ -112,7 +114,7 @@ export async function fakeNode(options: { log?: FakeLog; nodeId?: string; config
   };
   const app = await buildHttpServer({ services, logger: pino({ level: 'silent' }), plugins: [registerLedgerRoutes] });
   return {
-    app, ledger, log, services,
+    app, ledger, env, log, services,
     close: async () => {
       log.ledgers.delete(ledger);
       await app.close();
