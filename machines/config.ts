@@ -156,8 +156,9 @@ export const DEFAULT_CONFIG: Config = {
   node: { dataDir: 'data/{id}', randomSeed: null, faultInjection: false },
   raft: {
     // Well above what a busy node's event loop can go without a turn when it shares its cores with
-    // other busy processes (docs/performance.md: batch load on two cores lost leaders at 300-600 ms,
-    // not at 600-1200), at the price of a slower failover (a median of 0.8-0.9 s against 0.4 s, measured).
+    // other busy processes: an election under load answers clients "outcome unknown". The price is
+    // failover, a median of 0.7-0.9 s against about 0.4 s at 300-600 ms (docs/performance.md has
+    // batch runs at both).
     electionTimeoutMsMin: 600,
     electionTimeoutMsMax: 1200,
     heartbeatIntervalMs: 50,
