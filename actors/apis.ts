@@ -92,6 +92,8 @@ export interface LedgerApi {
   ledgerHash(): { readonly hash: string; readonly appliedIndex: number };
   /** The whole ledger state at the applied index, serialised deterministically (for snapshots). */
   snapshotData(): { readonly appliedIndex: number; readonly data: SnapshotText };
+  /** True while a snapshot is being restored in steps (the state served is the one from before it). */
+  restoring(): boolean;
 }
 
 export interface PeerHealth {

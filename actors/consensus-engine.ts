@@ -409,10 +409,16 @@ export class ConsensusEngine {
 
   // ---- time -----------------------------------------------------------------------------------
 
+  /**
+   * True when this node may not lead: its clock is fenced, or its ledger is restoring a snapshot
+   * (as leader it would commit writes it could not answer for until the restore is done). The
+   * core then neither campaigns nor stays leader.
+   */
   private fenced(): boolean {
     const clock = this.env.lookup<NodeActor & { api?: ClockApi }>('clock')?.api;
+    const ledger = this.env.lookup<NodeActor & { api?: LedgerApi }>('ledger')?.api;
     try {
-      return clock ? clock.fenced() : false;
+      return (clock ? clock.fenced() : false) || (ledger?.restoring() ?? false);
     } catch {
       return false;
     }

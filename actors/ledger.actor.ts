@@ -175,6 +175,7 @@ class LedgerActorImpl implements LedgerActor {
       outcomeAt: (index, term) => this.outcomes.get(index, term),
       ledgerHash: () => this.hash(),
       snapshotData: () => this.snapshotData(),
+      restoring: () => this.restoring !== null,
       account: (id) => this.ledger.accounts.get(id),
       transfer: (id) => this.ledger.transfers.get(id),
       transfers: (request) => pageTransfers(this.ledger, request),

@@ -51,6 +51,7 @@ export class RecorderLedger implements NodeActor {
     outcomeAt: () => undefined,
     ledgerHash: () => ({ hash: this.hash, appliedIndex: this.applied }),
     snapshotData: () => ({ appliedIndex: this.applied, data: textOf(JSON.stringify({ index: this.applied, hash: this.hash, pad: 'x'.repeat(100) })) }),
+    restoring: () => false,
   };
 
   /**

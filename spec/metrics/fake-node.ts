@@ -75,7 +75,8 @@ export function fakeServices(state: FakeState, apiTokens: readonly string[] = []
       waitApplied: async () => true,
       outcomeAt: () => undefined,
       ledgerHash: () => ({ hash: 'abc', appliedIndex: state.appliedIndex }),
-      snapshotData: () => ({ appliedIndex: state.appliedIndex, data: '' }),
+      snapshotData: () => ({ appliedIndex: state.appliedIndex, data: [] }),
+      restoring: () => false,
       transferCount: () => 0,
     }) as unknown as LedgerActorApi,
     clock: () => ({

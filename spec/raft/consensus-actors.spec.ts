@@ -421,4 +421,19 @@ test('at the cap on write batches in flight the loop waits for the disk, sends n
   assert.is(traces.filter((t) => t.type === 'log.writesWaited').length, 1);
 });
 
+test('a node whose ledger is restoring a snapshot does not campaign until the restore is done', async () => {
+  const r = rig();
+  let restoring = true;
+  r.actors.set('ledger', { id: 'ledger', api: { restoring: () => restoring } } as unknown as NodeActor);
+  await boot(r);
+  const asks = () => r.sent.filter((s) => s.message.type === 'peer.requestVote');
+  advance(3 * DEFAULT_CONFIG.raft.electionTimeoutMsMax);
+  await settle();
+  assert.equal(asks(), [], 'no pre-vote while restoring');
+  restoring = false;
+  advance(2 * DEFAULT_CONFIG.raft.electionTimeoutMsMax);
+  await settle();
+  assert.ok(asks().length > 0 && asks().every((s) => (s.message as unknown as { pre: boolean }).pre), 'a pre-vote once the ledger is whole');
+});
+
 test.run();
