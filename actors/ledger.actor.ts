@@ -356,7 +356,10 @@ class LedgerActorImpl implements LedgerActor {
     return i;
   }
 
-  /** Restores a snapshot in one go: at boot, before the node serves anything. */
+  /**
+   * Restores a snapshot in one go, for catchUp: a ledger restarted on its own, or one that found a
+   * gap in what it was sent, rebuilds before it takes anything else.
+   */
   private restore(index: number, data: SnapshotText): void {
     if (this.ignoresSnapshot(index)) return;
     // The new hasher checks the restored state against the snapshot's hash and then follows it;
@@ -367,9 +370,10 @@ class LedgerActorImpl implements LedgerActor {
   }
 
   /**
-   * Restores a snapshot (InstallSnapshot from the leader) for at most the rest of this apply slice;
-   * true once it is installed. Parsing and hashing millions of transfers takes seconds: in one
-   * turn, the node would answer nothing, not even heartbeats, for that long.
+   * Restores a snapshot sent as an event (the one log-replication recovered at boot, or a leader's
+   * InstallSnapshot) for at most the rest of this apply slice; true once it is installed. Parsing
+   * and hashing millions of transfers takes seconds: in one turn, the node would answer nothing,
+   * not even heartbeats, for that long.
    */
   private restoreSlice(index: number, data: SnapshotText, until: number): boolean {
     if (this.restoring === null) {
