@@ -101,7 +101,7 @@ try {
     // Why leadership moved, if it did: this node's elections and step-downs, from its timeline.
     const timeline = await cluster.json<{ events: Array<Record<string, unknown>> }>(n.id, '/v1/events?limit=1000');
     for (const e of timeline.body.events) {
-      if (typeof e['type'] !== 'string' || !/^(election\.started|leader\.elected|leader\.stepDown|log\.writesWaited|snapshot\.taken)$/.test(e['type'])) continue;
+      if (typeof e['type'] !== 'string' || !/^(election\.started|leader\.elected|leader\.stepDown|log\.writesWaited|snapshot\.taken|node\.stalled)$/.test(e['type'])) continue;
       console.log(`  ${String(e['hlc'] ?? '')} ${e['type']} ${JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k]) => !['hlc', 'type', 'actor'].includes(k))))}`);
     }
   }

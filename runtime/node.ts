@@ -22,11 +22,15 @@ import { actorLogger, createRootLogger } from './logger.ts';
 import { openFileLogStore, type FileLogStore } from './storage/index.ts';
 import { systemClock, systemRandom } from './system-ports.ts';
 import { Timeline } from './timeline.ts';
+import { watchStalls } from './stall-watch.ts';
 import { createPeerTransport } from './transport/index.ts';
 import { routePlugins } from './http/plugins.ts';
 import { httpMetricsHook, metricsRoutes } from './http/metrics-routes.ts';
 import { paymentMetricsHook } from './http/payment-metrics.ts';
 import { createNodeMetrics, type NodeMetrics } from './metrics/registry.ts';
+
+/** How often the stall watch looks: well under a heartbeat interval, one timer per node. */
+const STALL_SAMPLE_MS = 10;
 
 /** A stamp of wall time alone, for the moments no clock actor runs (boot, its restart). */
 const wallStamp = (): string => formatHlc({ physicalMs: Math.floor(systemClock.now()), logical: 0 });
@@ -122,6 +126,8 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
     const stamped = timeline.push(event, stampNow());
     root.info(stamped, event.type);
   };
+  // A turn longer than a heartbeat interval is one in which this node sent and heard nothing.
+  const stalls = watchStalls(config.raft.heartbeatIntervalMs, STALL_SAMPLE_MS, (ms) => trace({ actor: 'node', type: 'node.stalled', ms }));
 
   const { random, seed } = systemRandom(config.node.randomSeed);
   const ports: Ports = {
@@ -189,6 +195,7 @@ export async function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, f
       await transport.close().catch(() => undefined);
       await logStore.close().catch(() => undefined);
       metrics?.close();
+      stalls.stop();
       root.info({ code }, 'node stopped');
       await flush(root);
       process.exit(code);
