@@ -149,19 +149,13 @@ export function snapshotDataFits(text: SnapshotText, max = SNAPSHOT_DATA_BYTES_M
   return 3 * textLength(text) <= max || snapshotDataBytes(text) <= max;
 }
 
-/** The link for the first entry after a snapshot that replaced the whole log. */
-export function snapshotContentHash(meta: SnapshotMeta, data: SnapshotText): Buffer {
-  const h = contentHasher(meta);
-  for (const bytes of utf8Slices(data, SLICE_UNITS)) h.update(bytes);
-  return h.digest().subarray(0, HASH_BYTES);
-}
-
 /**
- * snapshotContentHash a slice at a time with `pause()` awaited in between: a follower replacing its
- * log with a leader's snapshot of hundreds of MB must not go silent for the second or more that
- * hashing it takes, or it would miss heartbeats and start an election.
+ * The link for the first entry after a snapshot that replaced the whole log, hashed a slice at a
+ * time with `pause()` awaited in between: a follower replacing its log with a leader's snapshot of
+ * hundreds of MB must not go silent for the second or more that hashing it takes, or it would
+ * miss heartbeats and start an election.
  */
-export async function snapshotContentHashInSlices(meta: SnapshotMeta, data: SnapshotText, pause: () => Promise<void>, sliceUnits = SLICE_UNITS): Promise<Buffer> {
+export async function snapshotContentHash(meta: SnapshotMeta, data: SnapshotText, pause: () => Promise<void>, sliceUnits = SLICE_UNITS): Promise<Buffer> {
   const h = contentHasher(meta);
   let first = true;
   for (const bytes of utf8Slices(data, sliceUnits)) {

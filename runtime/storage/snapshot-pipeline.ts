@@ -45,7 +45,7 @@ import type { SegmentLog } from './segment-log.ts';
 import {
   SNAPSHOT_DATA_BYTES_MAX,
   nextTurn,
-  snapshotContentHashInSlices,
+  snapshotContentHash,
   snapshotDataBytes,
   snapshotDataFits,
   snapshotFilesNewestFirst,
@@ -209,7 +209,7 @@ export class SnapshotPipeline {
   private async replaceLog(meta: SnapshotMeta, data: SnapshotText): Promise<void> {
     await this.finishPlannedUnderLock();
     const log = this.deps.log();
-    const chainHash = await snapshotContentHashInSlices(meta, data, nextTurn);
+    const chainHash = await snapshotContentHash(meta, data, nextTurn);
     const name = await this.deps.writeFile(this.deps.dir, { meta, data, chainHash }, this.deps.syncBytes);
     const deletedSegments = await log.compact(meta.index, true, chainHash);
     const deletedSnapshots = await this.deleteStaleSnapshots();
