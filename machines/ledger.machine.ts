@@ -1,6 +1,7 @@
 // The ledger actor's modes. It only tracks where the actor stands (recovering its state, ready to
-// apply, restoring a snapshot a few thousand rows per turn, failed); applying entries is plain function calls in machines/ledger/apply.ts, never one
-// XState transition per entry, so the hot path costs no interpreter overhead.
+// apply, restoring a snapshot a few thousand rows per turn, failed); applying entries is plain
+// function calls in machines/ledger/apply.ts, never one XState transition per entry, so the hot
+// path costs no interpreter overhead.
 import { assign, setup } from 'xstate';
 
 export interface LedgerMachineContext {
