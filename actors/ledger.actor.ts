@@ -16,7 +16,7 @@ import { rulesFromConfig } from '../machines/ledger/rules.ts';
 import { SNAPSHOT_CHARS_MAX, SnapshotWriter, deserializeLedger } from '../machines/ledger/snapshot.ts';
 import { restoreSteps } from '../machines/ledger/snapshot-restore.ts';
 import { createLedgerState } from '../machines/ledger/state.ts';
-import type { Account, EntryOutcome, IdempotencyRecord, LedgerRules, LedgerState, Transfer } from '../machines/ledger/types.ts';
+import type { Account, EntryOutcome, IdempotencyRecord, LedgerCommand, LedgerRules, LedgerState, Transfer } from '../machines/ledger/types.ts';
 import { ledgerMachine } from '../machines/ledger.machine.ts';
 import type { LogEntry, NodeId } from '../machines/types.ts';
 import { assert, type ActorEnv, type ActorEvent, type ActorFactory, type NodeActor } from './actor.ts';
@@ -42,7 +42,19 @@ export interface LedgerQueries {
   idempotencyRecord(key: string): Readonly<IdempotencyRecord> | undefined;
 }
 
-export type LedgerActorApi = LedgerApi & LedgerQueries;
+/** What a write path hands the ledger beside its proposal. */
+export interface LedgerProposals {
+  /**
+   * Lends the command that `data` encodes, so that applying an entry holding `data` on this node
+   * takes it instead of decoding `data` again (the leader would otherwise decode every entry it
+   * has just encoded). It must be exactly what decodeCommand(data) gives, which holds for every
+   * command encodeCommand writes (spec/ledger/lent-commands.spec.ts). Returns the function that
+   * withdraws it: call it once the write is answered, whatever the answer.
+   */
+  lendCommand(data: string, command: LedgerCommand): () => void;
+}
+
+export type LedgerActorApi = LedgerApi & LedgerQueries & LedgerProposals;
 
 export interface LedgerActor extends NodeActor {
   readonly api: LedgerActorApi;
@@ -136,6 +148,8 @@ class LedgerActorImpl implements LedgerActor {
   private readonly outcomes: OutcomeRing;
   private applied = 0;
   private waiters: Waiter[] = [];
+  /** Commands of this node's writes in flight, by their entry data (LedgerProposals). */
+  private readonly lent = new Map<string, LedgerCommand>();
   private hashMemo: { hash: string; appliedIndex: number } | null = null;
   /** Re-hashes only what changed since the last request: /status may ask often on a big ledger. */
   private hasher = new IncrementalLedgerHash(nodeSha256);
@@ -185,6 +199,12 @@ class LedgerActorImpl implements LedgerActor {
       currencyExponent: (currency) =>
         Object.prototype.hasOwnProperty.call(this.rules.currencies, currency) ? this.rules.currencies[currency] : undefined,
       idempotencyRecord: (key) => this.ledger.idempotency.get(key),
+      lendCommand: (data, command) => {
+        this.lent.set(data, command);
+        return () => {
+          if (this.lent.get(data) === command) this.lent.delete(data);
+        };
+      },
     };
   }
 
@@ -335,7 +355,7 @@ class LedgerActorImpl implements LedgerActor {
     for (; i < entries.length; ) {
       const e = entries[i]!;
       assert(e.index === this.applied + 1, `ledger: entries not contiguous at ${e.index}`);
-      const command = e.kind === 'command' ? decodeCommand(e.data) : null;
+      const command = e.kind !== 'command' ? null : (this.lent.size > 0 && this.lent.get(e.data)) || decodeCommand(e.data);
       const outcome: EntryOutcome = applyEntry(this.ledger, this.rules, { index: e.index, hlc: e.hlc, command });
       if (e.index >= outcomesFrom) this.outcomes.put(e.index, e.term, outcome);
       this.applied = e.index;

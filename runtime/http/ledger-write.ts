@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import { encodeCommand } from '../../machines/ledger/codec.ts';
 import { ERR } from '../../machines/raft/effects.ts';
+import type { ConsensusApi } from '../../actors/apis.ts';
+import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
 import type { EntryOutcome, LedgerCommand, StoredResponse } from '../../machines/ledger/types.ts';
 import type { Problem } from './problem.ts';
 import type { NodeServices } from './services.ts';
@@ -85,6 +87,18 @@ export class LedgerWriter {
     if (data.length > services.config.link.messageBytesMax / 2) {
       return { ok: false, problem: { status: 413, code: 'SYNCPAY_ERR_ENTRY_TOO_LARGE', detail: 'the request makes a log entry larger than a peer message may carry' } };
     }
+    // The ledger applies this node's own entry from the command itself rather than decoding it.
+    const withdraw = ledger.lendCommand(data, command);
+    try {
+      return await this.commit(consensus, ledger, data, command);
+    } finally {
+      withdraw();
+    }
+  }
+
+  /** Proposes the encoded command and waits for its outcome on this node's ledger. */
+  private async commit(consensus: ConsensusApi, ledger: LedgerActorApi, data: string, command: LedgerCommand): Promise<WriteResult> {
+    const { services } = this;
     const proposed = await consensus.propose(data);
     if (!proposed.ok) {
       if (proposed.code === ERR.notCommitted) return notCommitted(proposed.detail, proposed.leader, proposed.retryAfterMs);
