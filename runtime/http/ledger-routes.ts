@@ -6,9 +6,9 @@
 import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResultCode } from '../../machines/ledger/codes.ts';
-import type { ItemResult, StoredResponse, Transfer, TransferInput } from '../../machines/ledger/types.ts';
+import type { StoredResponse, Transfer, TransferInput } from '../../machines/ledger/types.ts';
 import { checkAccount, checkFinish, checkPayment, checkTransfer } from './ledger-input.ts';
-import { accountView, exponentOf, ledgerProblem, seedPaymentBody, seedTransaction, transferView } from './ledger-render.ts';
+import { accountView, batchAnswerJson, exponentOf, ledgerProblem, seedPaymentBody, seedTransaction, transferView } from './ledger-render.ts';
 import { IDEMPOTENCY_KEY, LedgerWriter, requestHash, retryProblem, type WriteResult } from './ledger-write.ts';
 import {
   accountBody, finishBody, idParams, pageQuery, paymentBody, paymentResponse, readQuery, transactionsResponse, transfersBody,
@@ -19,6 +19,8 @@ import type { NodeServices } from './services.ts';
 
 const PAGE_DEFAULT = 100;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+/** What fastify sends for a serialised object: answers written as text say the same. */
+const JSON_BODY = 'application/json; charset=utf-8';
 
 interface PageQuery { limit?: string; cursor?: string; account?: string; consistency?: 'local' | 'linearizable' }
 
@@ -94,10 +96,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     if (!Array.isArray(body)) return answerOne(reply, result, (t, _via, code) => [code === 'ok' ? 201 : 200, transferView(t, config)]);
     if (!result.ok) return sendProblem(reply, result.problem, result.retryAfterMs);
     if (result.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(200).send({
-      results: result.response.results.map((r: ItemResult, index: number) => ({ index, id: r.id, code: r.code, ok: r.code === 'ok' || r.code === 'exists' })),
-      hlc: result.response.hlc,
-    });
+    return reply.code(200).type(JSON_BODY).send(batchAnswerJson(result.response.results, result.response.hlc));
   });
 
   for (const action of ['post', 'void'] as const) {
