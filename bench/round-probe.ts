@@ -15,7 +15,8 @@ const seconds = Number(process.argv[3] ?? 5);
 const batchSize = Number(process.argv[4] ?? 1);
 const overrides = JSON.parse(process.argv[5] ?? '{}') as Record<string, Record<string, unknown>>;
 
-const cluster = await ProcessCluster.create({ size: 3, overrides: { ...overrides, log: { level: 'warn' } } });
+// Output kept so the nodes' warnings (a link closed, a send refused) can be summed at the end.
+const cluster = await ProcessCluster.create({ size: 3, captureOutput: true, overrides: { ...overrides, log: { level: 'warn' } } });
 try {
   await cluster.startAll();
   const leader = await waitFor(async () => {
@@ -83,7 +84,9 @@ try {
   const measured = ok - okAtStart;
   const perPayment = cpuAtEnd.map((us, i) => (measured > 0 ? (us - (cpuAtStart[i] ?? 0)) / measured : 0));
   const names = [...cluster.nodes.map((n) => n.id), 'load'];
-  console.log(`CPU µs per ${batchSize > 1 ? 'transfer' : 'payment'} in the second half: ${names.map((name, i) => `${name} ${(perPayment[i] ?? 0).toFixed(0)}`).join(', ')}; total ${perPayment.reduce((a, b) => a + b, 0).toFixed(0)}`);
+  // Per transfer in batches the figures are a few µs each: one decimal keeps a 5% change visible.
+  const digits = batchSize > 1 ? 1 : 0;
+  console.log(`CPU µs per ${batchSize > 1 ? 'transfer' : 'payment'} in the second half: ${names.map((name, i) => `${name} ${(perPayment[i] ?? 0).toFixed(digits)}`).join(', ')}; total ${perPayment.reduce((a, b) => a + b, 0).toFixed(digits)}`);
   const ticks = machineAtEnd.map((t, i) => t - (machineAtStart[i] ?? 0));
   const all = ticks.reduce((a, b) => a + b, 0);
   const share = (i: number): string => `${((100 * (ticks[i] ?? 0)) / all).toFixed(1)}%`;
@@ -104,6 +107,7 @@ try {
       if (typeof e['type'] !== 'string' || !/^(election\.started|leader\.elected|leader\.stepDown|log\.writesWaited|snapshot\.taken|node\.stalled)$/.test(e['type'])) continue;
       console.log(`  ${String(e['hlc'] ?? '')} ${e['type']} ${JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k]) => !['hlc', 'type', 'actor'].includes(k))))}`);
     }
+    for (const [msg, seen] of warnings(cluster.output.get(n.id) ?? [])) console.log(`  log: ${seen.count}x "${msg}" (first at ${seen.first})`);
   }
 } finally {
   await cluster.destroy();
@@ -119,6 +123,26 @@ function machineTicks(): number[] {
 function processCpuUs(): number[] {
   const own = process.cpuUsage();
   return [...cluster.nodes.map((n) => (readCpuSeconds(cluster.pid(n.id)) ?? 0) * 1e6), own.user + own.system];
+}
+
+/** The node's warn and error log lines (pino JSON), counted by message, with the first one's time. */
+function warnings(chunks: readonly string[]): Map<string, { count: number; first: string }> {
+  const seen = new Map<string, { count: number; first: string }>();
+  for (const line of chunks.join('').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let record: { level?: number; msg?: string; time?: number; peer?: string };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      continue;
+    }
+    if ((record.level ?? 0) < 40) continue;
+    const key = `${record.msg ?? '?'}${record.peer === undefined ? '' : ` (peer ${record.peer})`}`;
+    const known = seen.get(key);
+    if (known) known.count++;
+    else seen.set(key, { count: 1, first: new Date(record.time ?? 0).toISOString().slice(11, 23) });
+  }
+  return seen;
 }
 
 function fmt(v: number | null | undefined): string {
