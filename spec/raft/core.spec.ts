@@ -469,4 +469,74 @@ test('InstallSnapshot over a log that contradicts it drops the contradicting suf
   assert.is(core.log.lastIndex(), 20);
 });
 
+// ---- fewer messages per round --------------------------------------------------------------
+
+const ackFrom = (from: string, index: number, now: number): RaftInput =>
+  msg(from, { type: 'peer.appendEntriesReply', term: 2, success: true, index, conflictTerm: 0, conflictIndex: 0, lastIndex: index }, now);
+const appendsOf = (effects: Effect[]) => sends(effects).filter((s) => s.message.type === 'peer.appendEntries');
+
+test('a commit with newer entries in flight waits for the next append; once all is committed it goes out alone', () => {
+  const core = leaderCore();
+  run(core, { type: 'local.persisted', index: 1, term: 2 });
+  run(core, ackFrom('b', 1, MIN + 1));
+  run(core, ackFrom('c', 1, MIN + 1));
+  run(core, { type: 'client.propose', reqId: 'r2', data: 'p2', now: MIN + 2 });
+  run(core, { type: 'client.propose', reqId: 'r3', data: 'p3', now: MIN + 3 });
+  run(core, { type: 'local.persisted', index: 3, term: 2 });
+  // b acknowledges entry 2 only: 2 commits while 3 is still in flight, so no empty append.
+  const partial = run(core, ackFrom('b', 2, MIN + 4));
+  assert.is(core.commitIndex(), 2);
+  assert.equal(appendsOf(partial), [], 'the commit of 2 rides on a later append');
+  // The next proposal's append carries it.
+  const next = run(core, { type: 'client.propose', reqId: 'r4', data: 'p4', now: MIN + 5 });
+  const carried = appendsOf(next).map((s) => s.message as { entries: LogEntry[]; commit: number });
+  assert.equal(carried.map((m) => [m.entries.map((e) => e.index), m.commit]), [[[4], 2], [[4], 2]]);
+  run(core, { type: 'local.persisted', index: 4, term: 2 });
+  // Everything is committed now: the new commit index goes to both followers at once.
+  const all = run(core, ackFrom('b', 4, MIN + 6));
+  assert.is(core.commitIndex(), 4);
+  assert.equal(appendsOf(all).map((s) => [s.to, (s.message as { entries: LogEntry[] }).entries.length, (s.message as { commit: number }).commit]).sort(),
+    [['b', 0, 4], ['c', 0, 4]]);
+});
+
+test('the periodic heartbeat skips a follower sent an append within the interval, unless a read waits for it', () => {
+  const hb = DEFAULT_CONFIG.raft.heartbeatIntervalMs;
+  const core = leaderCore();
+  const t0 = MIN;
+  const heartbeatsTo = (effects: Effect[]) => sends(effects).filter((s) => s.message.type === 'peer.heartbeat').map((s) => s.to).sort();
+  run(core, { type: 'local.persisted', index: 1, term: 2 });
+  run(core, ackFrom('b', 1, t0 + 1));
+  run(core, ackFrom('c', 1, t0 + 1));
+  run(core, { type: 'client.propose', reqId: 'r2', data: 'p2', now: t0 + hb - 5 });
+  assert.equal(heartbeatsTo(run(core, { type: 'tick', now: t0 + hb, fenced: false })), [], 'both heard from the leader 5 ms ago');
+  // An interval after the last append, the heartbeat goes out again.
+  assert.equal(heartbeatsTo(run(core, { type: 'tick', now: t0 + 2 * hb, fenced: false })), ['b', 'c']);
+  // Right after an append, a read still gets its heartbeat: it needs every follower's answer to its round.
+  run(core, { type: 'client.propose', reqId: 'r3', data: 'p3', now: t0 + 2 * hb + 1 });
+  assert.equal(heartbeatsTo(run(core, { type: 'client.readIndex', reqId: 'q1', now: t0 + 2 * hb + 2 })), ['b', 'c']);
+});
+
+test('a follower answers a heartbeat before its writes in flight are durable (early)', () => {
+  const core = makeCore();
+  const out = run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 3 }, 10));
+  const reply = sends(out).find((s) => s.message.type === 'peer.heartbeatReply');
+  assert.ok(reply);
+  assert.is(reply!.early, true);
+  assert.equal(reply!.message, { type: 'peer.heartbeatReply', term: 1, ctx: 3, lastIndex: 0 });
+});
+
+test('a follower whose log holds a forwarded proposal learns it committed from the leader\'s answer', () => {
+  const core = makeCore();
+  run(core, msg('b', { type: 'peer.appendEntries', term: 1, prevIndex: 0, prevTerm: 0, entries: [entry(1, 1), entry(2, 1)], commit: 0 }, 10));
+  run(core, { type: 'client.propose', reqId: 'f1', data: 'x', now: 11 });
+  run(core, msg('b', { type: 'peer.proposeReply', term: 1, reqId: 'f1', result: { ok: true, index: 2, term: 1, hlc: 'h' } }, 12));
+  assert.is(core.commitIndex(), 2, 'entry 2 of term 1 is in this log: it and all before it are committed');
+  // An answer about an entry this log does not hold (another term there, or beyond its end) moves nothing.
+  const other = makeCore();
+  run(other, msg('b', { type: 'peer.appendEntries', term: 1, prevIndex: 0, prevTerm: 0, entries: [entry(1, 1)], commit: 0 }, 10));
+  run(other, { type: 'client.propose', reqId: 'f2', data: 'x', now: 11 });
+  run(other, msg('b', { type: 'peer.proposeReply', term: 1, reqId: 'f2', result: { ok: true, index: 2, term: 1, hlc: 'h' } }, 12));
+  assert.is(other.commitIndex(), 0);
+});
+
 test.run();
