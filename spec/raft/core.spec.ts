@@ -473,7 +473,8 @@ test('InstallSnapshot over a log that contradicts it drops the contradicting suf
 
 const ackFrom = (from: string, index: number, now: number): RaftInput =>
   msg(from, { type: 'peer.appendEntriesReply', term: 2, success: true, index, conflictTerm: 0, conflictIndex: 0, lastIndex: index }, now);
-const appendsOf = (effects: Effect[]) => sends(effects).filter((s) => s.message.type === 'peer.appendEntries');
+type Append = Extract<RaftMessage, { type: 'peer.appendEntries' }>;
+const appendsOf = (effects: Effect[]) => sends(effects).flatMap((s) => (s.message.type === 'peer.appendEntries' ? [{ to: s.to, message: s.message as Append }] : []));
 
 test('a commit with newer entries in flight waits for the next append; once all is committed it goes out alone', () => {
   const core = leaderCore();
@@ -489,13 +490,13 @@ test('a commit with newer entries in flight waits for the next append; once all 
   assert.equal(appendsOf(partial), [], 'the commit of 2 rides on a later append');
   // The next proposal's append carries it.
   const next = run(core, { type: 'client.propose', reqId: 'r4', data: 'p4', now: MIN + 5 });
-  const carried = appendsOf(next).map((s) => s.message as { entries: LogEntry[]; commit: number });
+  const carried = appendsOf(next).map((s) => s.message);
   assert.equal(carried.map((m) => [m.entries.map((e) => e.index), m.commit]), [[[4], 2], [[4], 2]]);
   run(core, { type: 'local.persisted', index: 4, term: 2 });
   // Everything is committed now: the new commit index goes to both followers at once.
   const all = run(core, ackFrom('b', 4, MIN + 6));
   assert.is(core.commitIndex(), 4);
-  assert.equal(appendsOf(all).map((s) => [s.to, (s.message as { entries: LogEntry[] }).entries.length, (s.message as { commit: number }).commit]).sort(),
+  assert.equal(appendsOf(all).map((s) => [s.to, s.message.entries.length, s.message.commit]).sort(),
     [['b', 0, 4], ['c', 0, 4]]);
 });
 
