@@ -6,7 +6,8 @@
 //   memory; chunks can be fed in any split, so how often someone asks does not change the result.
 //   The entry stamp (HLC and ledger time), shared by all transfers of an entry, is streamed as a
 //   line of its own whenever it changes from the previous transfer's. The lines are defined as
-//   text below and streamed as that text's UTF-8 bytes, written directly (hash-lines.ts).
+//   text below and streamed as that text's UTF-8 bytes, written by the transfer log straight from
+//   its columns (transfer-rows.ts), with no Transfer object in between.
 // - pending statuses (the only mutable part of a transfer): a multiset sum of SHA-256(seq, status)
 //   over the transfers that have one (eight 32-bit lanes, mod 2^32): order-independent, and a
 //   change subtracts the old status and adds the new one.
@@ -28,7 +29,7 @@ const HASH_VERSION = 'syncpay-ledger-hash-v2';
 /** Bytes handed to the running hash at a time: fewer native calls, one small reused buffer. */
 const STREAM_CHUNK_BYTES = 1 << 16;
 /**
- * The transfer stream's lines as bytes (hash-lines.ts), equal to the UTF-8 of stampHashText and
+ * The transfer stream's lines as bytes (transfer-rows.ts), equal to the UTF-8 of stampHashText and
  * transferHashText below, which stay as the definition. Folding is synchronous, so one buffer
  * serves every hasher.
  */
@@ -134,7 +135,7 @@ export class IncrementalLedgerHash {
     return this.lastFolded === undefined || state.transferLog.idEquals(this.folded - 1, this.lastFolded.id);
   }
 
-  /** The last transfer folded (a copy), for its stamp and to recognise the log it came from. */
+  /** The last transfer folded (a copy, made once per fold), for its stamp and to recognise the log it came from. */
   private lastFolded: Transfer | undefined = undefined;
 
   private reset(state: LedgerState): void {
@@ -177,15 +178,15 @@ export class IncrementalLedgerHash {
     const log = state.transferLog;
     const lines = streamLines;
     lines.reset();
-    let stamped = this.lastFolded;
+    const last = this.lastFolded;
     for (let i = this.folded; i < log.length; i++) {
-      const t = log.at(i)!;
-      if (stamped === undefined || t.hlc !== stamped.hlc || t.timestamp !== stamped.timestamp) lines.stampLine(t);
-      stamped = t;
-      lines.transferLine(t);
-      if (t.status !== null) {
-        addDigest(this.statusSum, this.sha.digest(statusHashText(t.seq, t.status)), 1);
-        if (t.status === 'pending') this.openPendings.add(t.seq);
+      // The first transfer's stamp is compared with the last one folded before (a copy, kept for that).
+      const withStamp = i === this.folded ? last === undefined || !log.stampIs(i, last.hlc, last.timestamp) : log.stampChanged(i);
+      log.writeHashLine(i, lines, withStamp);
+      const status = log.statusAt(i);
+      if (status !== null) {
+        addDigest(this.statusSum, this.sha.digest(statusHashText(i, status)), 1);
+        if (status === 'pending') this.openPendings.add(i);
       }
       if (lines.length >= STREAM_CHUNK_BYTES) {
         this.stream.updateBytes(lines.bytes());
@@ -194,7 +195,7 @@ export class IncrementalLedgerHash {
     }
     if (lines.length > 0) this.stream.updateBytes(lines.bytes());
     lines.reset();
-    if (this.folded < log.length) this.lastFolded = stamped;
+    if (this.folded < log.length) this.lastFolded = log.at(log.length - 1);
     this.folded = log.length;
   }
 

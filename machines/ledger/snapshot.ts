@@ -5,14 +5,20 @@
 // mutable field, has its own section), so SnapshotWriter keeps the pieces it wrote and a new
 // snapshot writes only the rows of transfers applied since the last one, then hands out the same
 // pieces again: no copy, no walk of the transfers (accounts, pending statuses and idempotency
-// records are written out each time). The header carries the state hash, which
-// restore checks, so a corrupt snapshot is rejected rather than served.
+// records are written out each time). The transfer log writes those rows as UTF-8 straight from
+// its columns (transfer-rows.ts), decoded here once per piece; transferRowText defines them.
+// The header carries the state hash, which restore checks, so a corrupt snapshot is rejected
+// rather than served.
 import { assert } from '../assert.ts';
 import { accountBits, transferBits } from './flags.ts';
 import { IncrementalLedgerHash } from './hash.ts';
+import { HashLineWriter } from './hash-lines.ts';
 import { pureSha256 } from './sha256.ts';
 import { SNAPSHOT_CHARS_MAX, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, STATUS_CODE } from './snapshot-format.ts';
+import { isWellFormed, type AccountRef, type AccountRefs } from './transfer-rows.ts';
+import type { TransferLog } from './transfer-log.ts';
 import type { LedgerState, Transfer } from './types.ts';
+import { UTF8_PER_UNIT_MAX } from './utf8.ts';
 import { joinText, type SnapshotText } from '../snapshot-text.ts';
 
 export { SNAPSHOT_CHARS_MAX } from './snapshot-format.ts';
@@ -27,7 +33,7 @@ const TRANSFER_ROW_CHARS_MIN = 8;
  */
 const PIECE_CHARS = 1 << 16;
 
-/** Rows gathered into flat pieces of about PIECE_CHARS. */
+/** Rows gathered into flat pieces of about PIECE_CHARS (accounts, statuses, idempotency records). */
 class Pieces {
   readonly pieces: string[] = [];
   private rows: string[] = [];
@@ -42,14 +48,6 @@ class Pieces {
     if (this.rowChars >= PIECE_CHARS) this.flush();
   }
 
-  /** Takes over pieces written elsewhere (a restored snapshot's rows). */
-  adopt(pieces: SnapshotText): void {
-    for (const p of pieces) {
-      this.pieces.push(p);
-      this.chars += p.length;
-    }
-  }
-
   flush(): void {
     if (this.rows.length === 0) return;
     this.pieces.push(this.rows.join(''));
@@ -58,10 +56,72 @@ class Pieces {
   }
 }
 
-interface AccountRef {
-  readonly number: string;
-  readonly currency: string;
+/**
+ * Transfer rows gathered into flat pieces of about PIECE_CHARS, as Pieces does, but written as
+ * UTF-8 by the transfer log (transfer-rows.ts) and decoded once per piece (a native decode of
+ * plain text costs well under a nanosecond a character). A row that cannot go through UTF-8
+ * unchanged (a lone surrogate) is kept as its string.
+ */
+class RowPieces {
+  readonly pieces: string[] = [];
+  /** The current piece's rows since the last string row. */
+  readonly out = new HashLineWriter(PIECE_CHARS + (PIECE_CHARS >> 2));
+  /** The current piece's text before `out`, when it holds a string row. */
+  private parts: string[] = [];
+  private partsChars = 0;
+  private piecesChars = 0;
+
+  /** Characters in pieces and pending rows together. */
+  get chars(): number {
+    return this.piecesChars + this.partsChars + this.out.units;
+  }
+
+  /** Ends a row written into `out`. */
+  rowWritten(): void {
+    if (this.partsChars + this.out.units >= PIECE_CHARS) this.flush();
+  }
+
+  /** A row as a string: as its UTF-8 when that decodes back to it, else kept as it is. */
+  addString(row: string): void {
+    if (isWellFormed(row)) {
+      this.out.reserve(row.length * UTF8_PER_UNIT_MAX);
+      this.out.text(row);
+    } else {
+      this.settleOut();
+      this.parts.push(row);
+      this.partsChars += row.length;
+    }
+    this.rowWritten();
+  }
+
+  /** Takes over pieces written elsewhere (a restored snapshot's rows). */
+  adopt(pieces: SnapshotText): void {
+    this.flush();
+    for (const p of pieces) {
+      this.pieces.push(p);
+      this.piecesChars += p.length;
+    }
+  }
+
+  flush(): void {
+    this.settleOut();
+    if (this.parts.length === 0) return;
+    this.pieces.push(this.parts.length === 1 ? this.parts[0]! : this.parts.join(''));
+    this.piecesChars += this.partsChars;
+    this.parts = [];
+    this.partsChars = 0;
+  }
+
+  private settleOut(): void {
+    if (this.out.length === 0) return;
+    this.parts.push(UTF8.decode(this.out.bytes()));
+    this.partsChars += this.out.units;
+    this.out.reset();
+  }
 }
+
+/** Keeps a leading U+FEFF: the rows' text is decoded exactly as written. */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Writes snapshots of one state object, keeping the transfer rows already written so the next
@@ -71,7 +131,7 @@ interface AccountRef {
 export class SnapshotWriter {
   private state: LedgerState | null = null;
   /** The transfer rows written so far. */
-  private transfers = new Pieces();
+  private transfers = new RowPieces();
   /** Transfers [0, written) have rows in `transfers`. */
   private written = 0;
   /** The last transfer written (a copy), for its stamp and to recognise the log it came from. */
@@ -79,6 +139,8 @@ export class SnapshotWriter {
   /** Seqs of the written transfers that carry a status (pending transfers), ascending. */
   private withStatus: number[] = [];
   private refs = new Map<string, AccountRef>();
+  /** `refs` by the transfer log's account numbers, made on first use for the state's log. */
+  private logRefs: LogRefs | null = null;
 
   /**
    * The snapshot text, or null when it would be longer than `charsMax` (callers then keep the log
@@ -155,11 +217,12 @@ export class SnapshotWriter {
 
   private reset(state: LedgerState): void {
     this.state = state;
-    this.transfers = new Pieces();
+    this.transfers = new RowPieces();
     this.written = 0;
     this.last = undefined;
     this.withStatus = [];
     this.refs = new Map();
+    this.logRefs = null;
   }
 
   /**
@@ -182,27 +245,59 @@ export class SnapshotWriter {
   private appendRows(state: LedgerState, charsMax: number, rowsMax: number): boolean {
     const log = state.transferLog;
     const rows = this.transfers;
-    let prev = this.last;
+    const last = this.last;
     const end = Math.min(log.length, this.written + rowsMax);
-    for (let i = this.written; i < end && rows.chars <= charsMax; i++) {
-      const t = log.at(i)!;
-      let row = '';
-      if (prev === undefined || t.hlc !== prev.hlc || t.timestamp !== prev.timestamp) row = `@${t.hlc},${t.timestamp}\n`;
-      prev = t;
-      const debit = this.refs.get(t.debitAccountId)!;
-      row += `${t.id},${debit.number},${this.refs.get(t.creditAccountId)!.number},${t.amount}`;
-      const bits = transferBits(t.flags);
-      if (t.currency !== debit.currency || bits !== 0 || t.pendingId !== null || t.timeoutMs !== 0 || t.reference !== null) {
-        row += `,${t.currency === debit.currency ? '' : t.currency},${bits},${t.pendingId ?? ''},${t.timeoutMs === 0 ? '' : t.timeoutMs}`
-          + `,${t.reference === null ? '' : JSON.stringify(t.reference)}`;
+    const from = this.written;
+    const refs = (this.logRefs ??= new LogRefs(this.refs, log));
+    for (let i = from; i < end && rows.chars <= charsMax; i++) {
+      // The first row's stamp is compared with the last one written before (a copy, kept for that).
+      const withStamp = i === from ? last === undefined || !log.stampIs(i, last.hlc, last.timestamp) : log.stampChanged(i);
+      if (!log.writeSnapshotRow(i, rows.out, refs, withStamp)) {
+        const t = log.at(i)!;
+        rows.addString(transferRowText(t, this.refs.get(t.debitAccountId)!, this.refs.get(t.creditAccountId)!, withStamp));
+      } else {
+        rows.rowWritten();
       }
-      row += '\n';
-      if (t.status !== null) this.withStatus.push(t.seq);
-      rows.add(row);
+      if (log.statusAt(i) !== null) this.withStatus.push(i);
       this.written = i + 1;
-      this.last = t;
     }
+    if (this.written > from) this.last = log.at(this.written - 1);
     return rows.chars <= charsMax;
+  }
+}
+
+/**
+ * A transfer's row (snapshot-format.ts), preceded by its stamp line when `withStamp`: the
+ * definition of what TransferLog.writeSnapshotRow writes from the columns, and the path of the
+ * rows it leaves to strings.
+ */
+export function transferRowText(t: Transfer, debit: AccountRef, credit: AccountRef, withStamp: boolean): string {
+  let row = withStamp ? `@${t.hlc},${t.timestamp}\n` : '';
+  row += `${t.id},${debit.number},${credit.number},${t.amount}`;
+  const bits = transferBits(t.flags);
+  if (t.currency !== debit.currency || bits !== 0 || t.pendingId !== null || t.timeoutMs !== 0 || t.reference !== null) {
+    row += `,${t.currency === debit.currency ? '' : t.currency},${bits},${t.pendingId ?? ''},${t.timeoutMs === 0 ? '' : t.timeoutMs}`
+      + `,${t.reference === null ? '' : JSON.stringify(t.reference)}`;
+  }
+  return `${row}\n`;
+}
+
+/** The writer's accounts by the transfer log's numbers for them, each looked up by its id once. */
+class LogRefs implements AccountRefs {
+  private readonly byNumber: Array<AccountRef | undefined> = [];
+
+  constructor(private readonly byId: ReadonlyMap<string, AccountRef>, private readonly log: TransferLog) {}
+
+  ref(account: number): AccountRef {
+    let r = this.byNumber[account];
+    if (r === undefined) {
+      r = this.byId.get(this.log.accountName(account));
+      assert(r !== undefined, 'ledger snapshot: a transfer names an account the state does not hold');
+      // Filled in order, so the array stays a dense list.
+      while (this.byNumber.length <= account) this.byNumber.push(undefined);
+      this.byNumber[account] = r;
+    }
+    return r;
   }
 }
 

@@ -13,10 +13,16 @@
 // are; a transfer with any other string (or with more text than a byte chunk holds) keeps its
 // strings in a side map instead, exactly, and so does such a stamp. Consecutive transfers of one
 // entry share its stamp (HLC text and ledger time); after a rolled-back chain the next transfer
-// starts a new one.
+// starts a new one (same text, new number: stampChanged compares the text).
+//
+// The two readers of every transfer, the ledger hash and the snapshot writer, need no object:
+// `writeHashLine` and `writeSnapshotRow` write a transfer's line as bytes straight from the
+// columns (transfer-rows.ts, reading them through a TransferCursor).
 import { assert } from '../assert.ts';
 import { transferBits, transferFlags } from './flags.ts';
 import { SHARED_AMOUNTS, amountOf } from './shared-amounts.ts';
+import type { HashLineWriter } from './hash-lines.ts';
+import { writeHashLine, writeSnapshotRow, type AccountRefs } from './transfer-rows.ts';
 import type { PendingStatus, Transfer } from './types.ts';
 
 /** Transfers per chunk of columns: columns grow by whole chunks, never by copying. */
@@ -49,7 +55,7 @@ function statusCode(s: PendingStatus | null): number {
   return code;
 }
 
-interface WideStrings {
+export interface WideStrings {
   readonly id: string;
   readonly pendingId: string | null;
   readonly reference: string | null;
@@ -67,6 +73,8 @@ class Columns {
   readonly credit = new Int32Array(CHUNK);
   readonly currency = new Uint16Array(CHUNK);
   readonly amount = new BigInt64Array(CHUNK);
+  /** The amounts as 32-bit words, to read one as a double without making a bigint. */
+  readonly amountWords = new Int32Array(this.amount.buffer);
   readonly timeoutMs = new Float64Array(CHUNK);
   readonly stamp = new Int32Array(CHUNK);
   readonly flags = new Uint8Array(CHUNK);
@@ -109,6 +117,114 @@ function putNarrow(s: string, bytes: Uint8Array, o: number): number {
   return o;
 }
 
+/** Which 32-bit word of an amount holds its low half (typed arrays use the platform's byte order). */
+const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+/** High words of the amounts whose magnitude is below 2^53, so a double holds them exactly. */
+const SAFE_HIGH_WORD = 1 << 21;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * One transfer's columns as the row writers (transfer-rows.ts) read them, without building the
+ * transfer: the log refills its one cursor on each seek. Strings kept one byte per unit are handed
+ * out as where their bytes are (`bytes` from `at`: the id, then the pending id, then the
+ * reference); a wide transfer's strings are in `wide`.
+ */
+export class TransferCursor {
+  bits = 0;
+  wide: WideStrings | undefined = undefined;
+  bytes: Uint8Array = NO_BYTES;
+  at = 0;
+  idUnits = 0;
+  /** ABSENT (-1) for null. */
+  pendingUnits = ABSENT;
+  referenceUnits = ABSENT;
+  debit = 0;
+  credit = 0;
+  currency = 0;
+  /** The amount when its magnitude is below 2^53 (exact as a double), else NaN: see bigAmount. */
+  amount = 0;
+  timeoutMs = 0;
+  /** The entry stamp, filled by seekStamp: its HLC text's bytes (hlcWide when not kept as bytes) and ledger time. */
+  hlcWide: string | undefined = undefined;
+  hlcBytes: Uint8Array = NO_BYTES;
+  hlcAt = 0;
+  hlcUnits = 0;
+  timestamp = 0;
+  private seq = 0;
+  private stamp = 0;
+
+  constructor(
+    private readonly columns: readonly Columns[],
+    private readonly stampColumns: readonly StampColumns[],
+    private readonly byteChunks: readonly Uint8Array[],
+    private readonly accountNames: readonly string[],
+    private readonly currencyNames: readonly string[],
+    private readonly wideStrings: ReadonlyMap<number, WideStrings>,
+    private readonly wideStamps: ReadonlyMap<number, string>,
+    private readonly bigAmounts: ReadonlyMap<number, bigint>,
+  ) {}
+
+  /** Points the cursor at transfer `seq` (which the log checked exists). */
+  seek(seq: number): this {
+    const c = this.columns[seq >>> CHUNK_SHIFT]!;
+    const i = seq & IN_CHUNK;
+    const flags = c.flags[i]!;
+    this.seq = seq;
+    this.bits = flags & 15;
+    if ((flags & WIDE) !== 0) {
+      this.wide = this.wideStrings.get(seq)!;
+    } else {
+      this.wide = undefined;
+      const at = c.at[i]!;
+      this.bytes = this.byteChunks[Math.floor(at / BYTES_CHUNK)]!;
+      this.at = at % BYTES_CHUNK;
+      this.idUnits = c.idUnits[i]!;
+    }
+    this.pendingUnits = c.pendingUnits[i]!;
+    this.referenceUnits = c.referenceUnits[i]!;
+    this.debit = c.debit[i]!;
+    this.credit = c.credit[i]!;
+    this.currency = c.currency[i]!;
+    const high = c.amountWords[2 * i + 1 - LOW_WORD]!;
+    this.amount = high > -SAFE_HIGH_WORD && high < SAFE_HIGH_WORD ? high * 4294967296 + (c.amountWords[2 * i + LOW_WORD]! >>> 0) : Number.NaN;
+    this.timeoutMs = c.timeoutMs[i]!;
+    this.stamp = c.stamp[i]!;
+    return this;
+  }
+
+  /** Fills the entry stamp's fields for the transfer the cursor is at. */
+  seekStamp(): void {
+    const stamp = this.stamp;
+    const s = this.stampColumns[stamp >>> CHUNK_SHIFT]!;
+    const i = stamp & IN_CHUNK;
+    this.timestamp = s.timestamp[i]!;
+    const units = s.units[i]!;
+    if (units === ABSENT) {
+      this.hlcWide = this.wideStamps.get(stamp)!;
+      return;
+    }
+    this.hlcWide = undefined;
+    const at = s.at[i]!;
+    this.hlcBytes = this.byteChunks[Math.floor(at / BYTES_CHUNK)]!;
+    this.hlcAt = at % BYTES_CHUNK;
+    this.hlcUnits = units;
+  }
+
+  /** The amount when `amount` is NaN. */
+  bigAmount(): bigint {
+    const a = this.columns[this.seq >>> CHUNK_SHIFT]!.amount[this.seq & IN_CHUNK]!;
+    return a === BIG_AMOUNT ? this.bigAmounts.get(this.seq)! : a;
+  }
+
+  accountName(account: number): string {
+    return this.accountNames[account]!;
+  }
+
+  currencyName(currency: number): string {
+    return this.currencyNames[currency]!;
+  }
+}
+
 export class TransferLog {
   private count = 0;
   private readonly columns: Columns[] = [];
@@ -129,6 +245,8 @@ export class TransferLog {
   /** The stamp `at` last decoded: transfers are mostly read in runs of one entry. */
   private decodedStamp = ABSENT;
   private decodedHlc = '';
+  private readonly cursor = new TransferCursor(this.columns, this.stampColumns, this.bytes, this.accounts.names, this.currencies.names, this.wide,
+    this.wideStamps, this.bigAmounts);
 
   get length(): number {
     return this.count;
@@ -258,8 +376,69 @@ export class TransferLog {
     return true;
   }
 
+  /**
+   * Writes the ledger hash's line for transfer `seq` (hash.ts defines it), preceded by its entry's
+   * stamp line when `withStamp`, straight from the columns.
+   */
+  writeHashLine(seq: number, w: HashLineWriter, withStamp: boolean): void {
+    writeHashLine(this.seek(seq), w, withStamp);
+  }
+
+  /**
+   * Writes transfer `seq`'s snapshot row (snapshot-format.ts), preceded by its stamp line when
+   * `withStamp`; false, with nothing written, for a transfer it leaves to the string path.
+   */
+  writeSnapshotRow(seq: number, w: HashLineWriter, refs: AccountRefs, withStamp: boolean): boolean {
+    return writeSnapshotRow(this.seek(seq), w, refs, withStamp);
+  }
+
+  /** Whether transfer `seq`'s entry stamp (HLC and ledger time) differs from the transfer's before it (true for the first). */
+  stampChanged(seq: number): boolean {
+    const b = this.stampOf(seq);
+    if (seq === 0) return true;
+    const a = this.stampOf(seq - 1);
+    if (a === b) return false;
+    const sa = this.stampColumns[a >>> CHUNK_SHIFT]!;
+    const sb = this.stampColumns[b >>> CHUNK_SHIFT]!;
+    const ia = a & IN_CHUNK;
+    const ib = b & IN_CHUNK;
+    if (sa.timestamp[ia] !== sb.timestamp[ib]) return true;
+    const units = sa.units[ia]!;
+    if (units === ABSENT || sb.units[ib] === ABSENT) return this.hlcOf(a) !== this.hlcOf(b);
+    if (units !== sb.units[ib]) return true;
+    const atA = sa.at[ia]!;
+    const atB = sb.at[ib]!;
+    const chunkA = this.bytes[Math.floor(atA / BYTES_CHUNK)]!;
+    const chunkB = this.bytes[Math.floor(atB / BYTES_CHUNK)]!;
+    const fromA = atA % BYTES_CHUNK;
+    const fromB = atB % BYTES_CHUNK;
+    for (let k = 0; k < units; k++) if (chunkA[fromA + k] !== chunkB[fromB + k]) return true;
+    return false;
+  }
+
+  /** Whether transfer `seq`'s entry stamp is (hlc, timestamp). */
+  stampIs(seq: number, hlc: string, timestamp: number): boolean {
+    const stamp = this.stampOf(seq);
+    return this.stampColumns[stamp >>> CHUNK_SHIFT]!.timestamp[stamp & IN_CHUNK] === timestamp && this.hlcOf(stamp) === hlc;
+  }
+
+  /** The name of the account the columns number `account` (TransferCursor.debit, .credit). */
+  accountName(account: number): string {
+    return this.accounts.names[account]!;
+  }
+
   *[Symbol.iterator](): IterableIterator<Transfer> {
     for (let seq = 0; seq < this.count; seq++) yield this.at(seq)!;
+  }
+
+  private seek(seq: number): TransferCursor {
+    if (!(seq >= 0 && seq < this.count)) assert(false, `transfer log: no transfer ${seq}`);
+    return this.cursor.seek(seq);
+  }
+
+  private stampOf(seq: number): number {
+    if (!(seq >= 0 && seq < this.count)) assert(false, `transfer log: no transfer ${seq}`);
+    return this.columns[seq >>> CHUNK_SHIFT]!.stamp[seq & IN_CHUNK]!;
   }
 
   /** The stamp number for (hlc, timestamp): the last transfer's when it is the same. */

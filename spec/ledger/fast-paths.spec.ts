@@ -2,14 +2,12 @@
 // random input: the id check against the id pattern as a RegExp; the transfer index against a
 // Map driven through the same operations (appends, Map-style overwrites, deletions of the log's
 // tail as a rollback does them, lookups of present and absent ids, iteration), with ids from a
-// tiny alphabet and many index seeds, so slots collide and probe runs wrap; the hash's byte lines
-// against the UTF-8 of the text lines that define them; shared amounts against BigInt.
+// tiny alphabet and many index seeds, so slots collide and probe runs wrap; shared amounts against
+// BigInt. (The hash's byte lines are checked in transfer-rows.spec.ts.)
 // Set FAST_PATHS_SEED to replay; the seed is printed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeCommand, encodeCommand } from '../../machines/ledger/codec.ts';
-import { stampHashText, transferHashText } from '../../machines/ledger/hash.ts';
-import { HashLineWriter } from '../../machines/ledger/hash-lines.ts';
 import { isValidId } from '../../machines/ledger/rules.ts';
 import { TransferLog } from '../../machines/ledger/transfer-log.ts';
 import { TransferIndex, idHash } from '../../machines/ledger/transfer-index.ts';
@@ -139,32 +137,6 @@ function randomAmount(rng: Prng): bigint {
     default: return 10n ** BigInt(rng.int(15, 40)) + BigInt(rng.int(0, 999));
   }
 }
-
-test('the hash line writer writes the UTF-8 of the text lines', () => {
-  const rng = createPrng(SEED ^ 0x2545f491);
-  const encoder = new TextEncoder();
-  // A small buffer, so lines also land across growths.
-  const w = new HashLineWriter(64);
-  for (let i = 0; i < 3_000; i++) {
-    const t: Transfer = {
-      ...record(randomText(rng) || 'x', i),
-      debitAccountId: randomText(rng), creditAccountId: randomText(rng), amount: randomAmount(rng), currency: randomText(rng),
-      flags: transferFlags(rng.int(0, 15)), pendingId: rng.chance(0.5) ? null : randomText(rng),
-      timeoutMs: rng.pick([0, 1, 9, 10, 99, 100, rng.int(0, 2 ** 40), Number.MAX_SAFE_INTEGER, 1.5]),
-      reference: rng.chance(0.3) ? null : randomText(rng).repeat(rng.int(1, 4)),
-      timestamp: rng.pick([0, 7, 1_764_000_000_123, rng.int(0, 2 ** 45), -5]), hlc: randomText(rng),
-    };
-    const before = w.length;
-    if (rng.chance(0.3)) {
-      w.stampLine(t);
-      assert.equal(w.bytes().slice(before), encoder.encode(stampHashText(t)), 'stamp line');
-    }
-    const from = w.length;
-    w.transferLine(t);
-    assert.equal(w.bytes().slice(from), encoder.encode(transferHashText(t)), `transfer line of ${JSON.stringify(t.id)}`);
-    if (rng.chance(0.1)) w.reset();
-  }
-});
 
 test('decoded amounts equal BigInt of their digits, shared or not', () => {
   const rng = createPrng(SEED ^ 0x68e31da4);
