@@ -148,4 +148,46 @@ test('decoded amounts equal BigInt of their digits, shared or not', () => {
   command.transfers.forEach((t, i) => assert.is(t.amount, amounts[i], String(amounts[i])));
 });
 
+test('the transfer index grows a few slots per set, finding every id in either table meanwhile, rollbacks included', () => {
+  const rng = createPrng(SEED ^ 0x2545f491);
+  const log = new TransferLog();
+  const index = new TransferIndex(log, rng.int(0, 2 ** 31 - 1));
+  const model = new Map<string, Transfer>();
+  let growths = 0;
+  let setsWhileGrowing = 0;
+  let longestGrowth = 0;
+  let current = 0;
+  for (let n = 0; n < 40_000; n++) {
+    const before = index.growing;
+    const t = record(`t${rng.int(0, 60_000)}`, log.length);
+    log.push(t);
+    index.set(t.id, t);
+    model.set(t.id, t);
+    if (!before && index.growing) {
+      growths++;
+      current = 0;
+    }
+    if (index.growing) {
+      setsWhileGrowing++;
+      current++;
+      longestGrowth = Math.max(longestGrowth, current);
+      // Meanwhile every id is found, in whichever table it is, and absent ids are not.
+      const probe = rng.chance(0.5) ? log.at(rng.int(0, log.length - 1))!.id : `t${rng.int(0, 60_000)}`;
+      assert.equal(index.get(probe), model.get(probe), `get ${probe} while growing`);
+      if (rng.chance(0.05)) {
+        const last = log.at(log.length - 1)!;
+        assert.is(index.delete(last.id), model.delete(last.id));
+        log.pop();
+      }
+    }
+    assert.is(index.size, model.size);
+  }
+  for (const [k, v] of model) assert.equal(index.get(k), v, `final get ${k}`);
+  // 1,024 slots growing past 40,000 ids doubles at least five times, each over many sets, never in one.
+  assert.ok(growths >= 5, `growths: ${growths}`);
+  assert.ok(setsWhileGrowing > growths * 20, `sets while growing: ${setsWhileGrowing}`);
+  // A growth from S to 2S slots ends within about S / 16 sets (each moves 16 old slots or more).
+  assert.ok(longestGrowth <= 65_536 / 16 + 1, `longest growth: ${longestGrowth} sets`);
+});
+
 test.run();
