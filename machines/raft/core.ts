@@ -100,8 +100,9 @@ export class RaftCore {
   private recentActive = new Set<NodeId>();
   /** Peers the transport reported down (and that have not spoken since): nothing we send arrives. */
   private linksDown = new Set<NodeId>();
-  /** When the leader last sent each follower an append (a heartbeat is skipped right after one). */
+  /** When the leader last sent each follower an append, and last heard from it (see broadcastHeartbeat). */
   private readonly appendSentAt = new Map<NodeId, number>();
+  private readonly heardAt = new Map<NodeId, number>();
 
   private readonly proposals = new ProposalBook();
   private readonly forwarded = new ForwardBook();
@@ -349,6 +350,7 @@ export class RaftCore {
     this.lastKnownLeader = this.self;
     this.progress.clear();
     this.appendSentAt.clear();
+    this.heardAt.clear();
     this.outgoing.clear();
     this.reads.clearAcks();
     for (const peer of this.peers) {
@@ -461,7 +463,10 @@ export class RaftCore {
       return;
     }
     if (verdict.kind === 'stepDown') this.elect({ type: 'term.advance', term: verdict.term, leader: verdict.leader });
-    if (this.role() === 'leader' && msg.term === this.term()) this.recentActive.add(from);
+    if (this.role() === 'leader' && msg.term === this.term()) {
+      this.recentActive.add(from);
+      this.heardAt.set(from, this.now);
+    }
 
     switch (msg.type) {
       case 'peer.requestVote':
@@ -778,10 +783,13 @@ export class RaftCore {
     this.heartbeatDeadline = this.now + this.cfg.heartbeatIntervalMs;
     const ctx = this.reads.heartbeatContext();
     for (const peer of this.peers) {
-      // An append sent within the interval already told this follower the leader is there (and
-      // its answer tells check-quorum the follower is): under load that is every interval. Reads
-      // waiting for confirmation still need the heartbeat's round.
-      if (ctx === 0 && this.now - (this.appendSentAt.get(peer) ?? Number.NEGATIVE_INFINITY) < this.cfg.heartbeatIntervalMs) continue;
+      // Skipped while appends flow both ways: one sent within the interval told the follower the
+      // leader is there, and an answer heard within it told check-quorum the follower is. A
+      // follower whose disk holds its append answers back gets the heartbeat, which it answers at
+      // once. Reads waiting for confirmation always need the heartbeat's round.
+      const hb = this.cfg.heartbeatIntervalMs;
+      if (ctx === 0 && this.now - (this.appendSentAt.get(peer) ?? Number.NEGATIVE_INFINITY) < hb
+        && this.now - (this.heardAt.get(peer) ?? Number.NEGATIVE_INFINITY) < hb) continue;
       const match = this.progress.get(peer)?.context.match ?? 0;
       this.send(peer, { type: 'peer.heartbeat', term: this.term(), commit: Math.min(match, this.commitIndex()), ctx }, true);
     }

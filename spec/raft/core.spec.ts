@@ -517,6 +517,29 @@ test('the periodic heartbeat skips a follower sent an append within the interval
   assert.equal(heartbeatsTo(run(core, { type: 'client.readIndex', reqId: 'q1', now: t0 + 2 * hb + 2 })), ['b', 'c']);
 });
 
+test('followers whose disks hold their append answers back still get heartbeats, so check-quorum keeps the leader', () => {
+  // Proposals every 40 ms keep appends flowing (a wide window, so they never pause), and the
+  // followers answer no append, only heartbeats (at once, as they do): the leader must keep sending
+  // heartbeats to them and stay leader for longer than several check-quorum periods.
+  const core = leaderCore({ raft: { appendsInFlightMax: 64 } });
+  run(core, { type: 'local.persisted', index: 1, term: 2 });
+  run(core, ackFrom('b', 1, MIN + 1));
+  run(core, ackFrom('c', 1, MIN + 1));
+  let heartbeats = 0;
+  for (let t = MIN + 2; t < MIN + 4 * DEFAULT_CONFIG.raft.electionTimeoutMsMax; t++) {
+    const out: Effect[] = [];
+    if (t % 40 === 0) out.push(...run(core, { type: 'client.propose', reqId: `r${t}`, data: 'x', now: t }));
+    out.push(...run(core, { type: 'tick', now: t, fenced: false }));
+    for (const e of sends(out)) {
+      if (e.message.type !== 'peer.heartbeat') continue;
+      heartbeats++;
+      run(core, msg(e.to, { type: 'peer.heartbeatReply', term: 2, ctx: e.message.ctx, lastIndex: 1 }, t));
+    }
+    assert.is(core.role(), 'leader', `still leader at ${t - MIN} ms`);
+  }
+  assert.ok(heartbeats > 50, `heartbeats: ${heartbeats}`);
+});
+
 test('a follower answers a heartbeat before its writes in flight are durable (early)', () => {
   const core = makeCore();
   const out = run(core, msg('b', { type: 'peer.heartbeat', term: 1, commit: 0, ctx: 3 }, 10));
