@@ -97,10 +97,9 @@ export class RaftCore {
   /** When this node last heard from a leader or was one itself (an election's `quietMs`). */
   private quietSince = Number.NEGATIVE_INFINITY;
   private lastKnownLeader: NodeId | null = null;
-  private recentActive = new Set<NodeId>();
   /** Peers the transport reported down (and that have not spoken since): nothing we send arrives. */
   private linksDown = new Set<NodeId>();
-  /** When the leader last sent each follower an append, and last heard from it (see broadcastHeartbeat). */
+  /** When the leader last sent each follower an append, and last heard from it (heartbeats, check-quorum). */
   private readonly appendSentAt = new Map<NodeId, number>();
   private readonly heardAt = new Map<NodeId, number>();
 
@@ -359,7 +358,6 @@ export class RaftCore {
         initialTransition(peerProgressMachine, { match: 0, next: this.log.lastIndex() + 1, inflightMax: this.cfg.appendsInFlightMax })[0],
       );
     }
-    this.recentActive.clear();
     this.heartbeatDeadline = this.now + this.cfg.heartbeatIntervalMs;
     this.checkQuorumDeadline = this.now + this.cfg.electionTimeoutMsMax;
     const last = this.log.entry(this.log.lastIndex());
@@ -408,9 +406,11 @@ export class RaftCore {
         this.elect({ type: 'leader.stepDown', reason: 'clock fenced' });
       } else {
         if (this.now >= this.checkQuorumDeadline) {
+          // Active: heard from since the last check (which set the deadline now ending), ourselves included.
+          const since = this.checkQuorumDeadline - this.cfg.electionTimeoutMsMax;
           this.checkQuorumDeadline = this.now + this.cfg.electionTimeoutMsMax;
-          const active = this.recentActive.size + 1;
-          this.recentActive.clear();
+          let active = 1;
+          for (const peer of this.peers) if ((this.heardAt.get(peer) ?? Number.NEGATIVE_INFINITY) >= since) active++;
           if (this.cfg.checkQuorum && active < majority(this.voters.length)) {
             this.trace('leader.stepDown', { reason: 'check-quorum', active });
             this.elect({ type: 'leader.stepDown', reason: 'check-quorum' });
@@ -463,10 +463,7 @@ export class RaftCore {
       return;
     }
     if (verdict.kind === 'stepDown') this.elect({ type: 'term.advance', term: verdict.term, leader: verdict.leader });
-    if (this.role() === 'leader' && msg.term === this.term()) {
-      this.recentActive.add(from);
-      this.heardAt.set(from, this.now);
-    }
+    if (this.role() === 'leader' && msg.term === this.term()) this.heardAt.set(from, this.now);
 
     switch (msg.type) {
       case 'peer.requestVote':
