@@ -180,9 +180,7 @@ export class IncrementalLedgerHash {
     lines.reset();
     const last = this.lastFolded;
     for (let i = this.folded; i < log.length; i++) {
-      // The first transfer's stamp is compared with the last one folded before (a copy, kept for that).
-      const withStamp = i === this.folded ? last === undefined || !log.stampIs(i, last.hlc, last.timestamp) : log.stampChanged(i);
-      log.writeHashLine(i, lines, withStamp);
+      log.writeHashLine(i, lines, log.opensStamp(i, i === this.folded, last));
       const status = log.statusAt(i);
       if (status !== null) {
         addDigest(this.statusSum, this.sha.digest(statusHashText(i, status)), 1);

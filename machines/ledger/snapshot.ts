@@ -250,8 +250,7 @@ export class SnapshotWriter {
     const from = this.written;
     const refs = (this.logRefs ??= new LogRefs(this.refs, log));
     for (let i = from; i < end && rows.chars <= charsMax; i++) {
-      // The first row's stamp is compared with the last one written before (a copy, kept for that).
-      const withStamp = i === from ? last === undefined || !log.stampIs(i, last.hlc, last.timestamp) : log.stampChanged(i);
+      const withStamp = log.opensStamp(i, i === from, last);
       if (!log.writeSnapshotRow(i, rows.out, refs, withStamp)) {
         const t = log.at(i)!;
         rows.addString(transferRowText(t, this.refs.get(t.debitAccountId)!, this.refs.get(t.creditAccountId)!, withStamp));

@@ -416,6 +416,16 @@ export class TransferLog {
     return false;
   }
 
+  /**
+   * Whether transfer `seq`'s row opens with its stamp line (the hash and the snapshot rows stream
+   * alike): when writing resumes at `seq`, its stamp is compared with `prev`'s (a copy of the last
+   * transfer written, undefined if none was), else with the transfer's before it in the log.
+   */
+  opensStamp(seq: number, resumed: boolean, prev: Transfer | undefined): boolean {
+    if (!resumed) return this.stampChanged(seq);
+    return prev === undefined || !this.stampIs(seq, prev.hlc, prev.timestamp);
+  }
+
   /** Whether transfer `seq`'s entry stamp is (hlc, timestamp). */
   stampIs(seq: number, hlc: string, timestamp: number): boolean {
     const stamp = this.stampOf(seq);
