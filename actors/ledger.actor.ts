@@ -7,7 +7,7 @@
 import { createHash, hash as cryptoHash } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import { applyEntry } from '../machines/ledger/apply.ts';
-import { decodeCommand } from '../machines/ledger/codec.ts';
+import { decodeEntry } from '../machines/ledger/codec.ts';
 import { IncrementalLedgerHash, type Sha256Provider } from '../machines/ledger/hash.ts';
 import { checkInvariants } from '../machines/ledger/invariants.ts';
 import { OutcomeRing } from '../machines/ledger/outcomes.ts';
@@ -16,7 +16,7 @@ import { rulesFromConfig } from '../machines/ledger/rules.ts';
 import { SNAPSHOT_CHARS_MAX, SnapshotWriter, deserializeLedger } from '../machines/ledger/snapshot.ts';
 import { restoreSteps } from '../machines/ledger/snapshot-restore.ts';
 import { createLedgerState } from '../machines/ledger/state.ts';
-import type { Account, EntryOutcome, IdempotencyRecord, LedgerCommand, LedgerRules, LedgerState, Transfer } from '../machines/ledger/types.ts';
+import type { Account, EntryCommand, EntryOutcome, IdempotencyRecord, LedgerCommand, LedgerRules, LedgerState, Transfer } from '../machines/ledger/types.ts';
 import { ledgerMachine } from '../machines/ledger.machine.ts';
 import type { LogEntry, NodeId } from '../machines/types.ts';
 import { assert, type ActorEnv, type ActorEvent, type ActorFactory, type NodeActor } from './actor.ts';
@@ -47,11 +47,12 @@ export interface LedgerProposals {
   /**
    * Lends the command that `data` encodes, so that applying an entry holding `data` on this node
    * takes it instead of decoding `data` again (the leader would otherwise decode every entry it
-   * has just encoded). It must be exactly what decodeCommand(data) gives, which holds for every
-   * command encodeCommand writes (spec/ledger/lent-commands.spec.ts). Returns the function that
-   * withdraws it: call it once the write is answered, whatever the answer.
+   * has just encoded). It must be exactly what decodeEntry(data) gives, which holds for every
+   * command encodeCommand writes and every group encodeGroup joins from them
+   * (spec/ledger/lent-commands.spec.ts). Returns the function that withdraws it: call it once the
+   * write is answered, whatever the answer.
    */
-  lendCommand(data: string, command: LedgerCommand): () => void;
+  lendCommand(data: string, command: EntryCommand): () => void;
 }
 
 export type LedgerActorApi = LedgerApi & LedgerQueries & LedgerProposals;
@@ -149,7 +150,7 @@ class LedgerActorImpl implements LedgerActor {
   private applied = 0;
   private waiters: Waiter[] = [];
   /** Commands of this node's writes in flight, by their entry data (LedgerProposals). */
-  private readonly lent = new Map<string, LedgerCommand>();
+  private readonly lent = new Map<string, EntryCommand>();
   private hashMemo: { hash: string; appliedIndex: number } | null = null;
   /** Re-hashes only what changed since the last request: /status may ask often on a big ledger. */
   private hasher = new IncrementalLedgerHash(nodeSha256);
@@ -355,7 +356,7 @@ class LedgerActorImpl implements LedgerActor {
     for (; i < entries.length; ) {
       const e = entries[i]!;
       assert(e.index === this.applied + 1, `ledger: entries not contiguous at ${e.index}`);
-      const command = e.kind !== 'command' ? null : (this.lent.size > 0 && this.lent.get(e.data)) || decodeCommand(e.data);
+      const command = e.kind !== 'command' ? null : (this.lent.size > 0 && this.lent.get(e.data)) || decodeEntry(e.data);
       const outcome: EntryOutcome = applyEntry(this.ledger, this.rules, { index: e.index, hlc: e.hlc, command });
       if (e.index >= outcomesFrom) this.outcomes.put(e.index, e.term, outcome);
       this.applied = e.index;

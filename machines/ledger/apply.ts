@@ -10,22 +10,27 @@ import { isValidId } from './rules.ts';
 import { NO_FLAGS, addAccount, setStatus, trackExpiry } from './state.ts';
 import { applyTransfer, openJournal, rollback, type EntryContext } from './transfer.ts';
 import type {
-  AccountInput, EntryOutcome, ItemResult, LedgerCommand, LedgerRules, LedgerState, StoredResponse, TransferInput,
+  AccountInput, CommandOutcome, EntryCommand, EntryOutcome, ItemResult, LedgerCommand, LedgerRules, LedgerState, StoredResponse,
+  TransferInput,
 } from './types.ts';
 
 export interface EntryToApply {
   readonly index: number;
   readonly hlc: string;
   /** null for a noop entry: it still moves ledger time (and so expiry) forward. */
-  readonly command: LedgerCommand | null;
+  readonly command: EntryCommand | null;
 }
 
 export function applyEntry(state: LedgerState, rules: LedgerRules, entry: EntryToApply): EntryOutcome {
   const stamp = parseHlc(entry.hlc);
   assert(stamp !== null, `ledger: entry ${entry.index} has a malformed HLC stamp`);
   advanceTime(state, rules, stamp.physicalMs);
-  if (entry.command === null) return { status: 'noop' };
-  return applyCommand(state, rules, entry.command, entry.index, entry.hlc);
+  const command = entry.command;
+  if (command === null) return { status: 'noop' };
+  if (command.type !== 'group') return applyCommand(state, rules, command, entry.index, entry.hlc);
+  const members = new Array<CommandOutcome>(command.commands.length);
+  for (let i = 0; i < members.length; i++) members[i] = applyCommand(state, rules, command.commands[i]!, entry.index, entry.hlc);
+  return { status: 'group', members };
 }
 
 /**
@@ -51,7 +56,7 @@ export function advanceTime(state: LedgerState, rules: LedgerRules, physicalMs: 
   }
 }
 
-export function applyCommand(state: LedgerState, rules: LedgerRules, command: LedgerCommand, index: number, hlc: string): EntryOutcome {
+export function applyCommand(state: LedgerState, rules: LedgerRules, command: LedgerCommand, index: number, hlc: string): CommandOutcome {
   const idem = command.idempotency;
   if (idem !== null) {
     const seen = state.idempotency.get(idem.key);

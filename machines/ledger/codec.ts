@@ -6,7 +6,37 @@
 import { assert } from '../assert.ts';
 import { accountBits, accountFlags, transferBits, transferFlags } from './flags.ts';
 import { amountOf } from './shared-amounts.ts';
-import type { AccountInput, IdempotencyEnvelope, LedgerCommand, TransferInput } from './types.ts';
+import type { AccountInput, CommandGroup, EntryCommand, IdempotencyEnvelope, LedgerCommand, TransferInput } from './types.ts';
+
+/** How a group entry's text opens; a single command's never does (its first key names its type). */
+const GROUP_OPENING = '{"type":"group","commands":[';
+
+/**
+ * One entry holding several commands, each already encoded: their texts are joined, never parsed
+ * or written again. The commands apply one after another at the entry's index, each with its own
+ * outcome, exactly as if each had an entry of its own with the same stamp.
+ */
+export function encodeGroup(encoded: readonly string[]): string {
+  return `${GROUP_OPENING}${encoded.join(',')}]}`;
+}
+
+/** The bytes encodeGroup adds around `count` encoded commands (for size checks before joining). */
+export function groupOverheadBytes(count: number): number {
+  return GROUP_OPENING.length + 2 + Math.max(0, count - 1);
+}
+
+/** An entry's data: a single command, or a group (encodeGroup). */
+export function decodeEntry(data: string): EntryCommand {
+  if (!data.startsWith(GROUP_OPENING)) return decodeCommand(data);
+  const doc = parseObject(data);
+  assert(Array.isArray(doc.commands) && doc.commands.length >= 1, 'ledger entry: a group needs commands');
+  const commands = (doc.commands as unknown[]).map((c) => {
+    assert(c !== null && typeof c === 'object' && !Array.isArray(c), 'ledger entry: a group member is not an object');
+    return decodeCommandObject(c as Record<string, unknown>);
+  });
+  const group: CommandGroup = { type: 'group', commands };
+  return group;
+}
 
 export function encodeCommand(command: LedgerCommand): string {
   // Fields written out in the order the entry format fixes (type, body, idem, via) rather than
@@ -38,6 +68,10 @@ function transferRow(t: TransferInput): unknown[] {
 }
 
 export function decodeCommand(data: string): LedgerCommand {
+  return decodeCommandObject(parseObject(data));
+}
+
+function parseObject(data: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(data);
@@ -45,7 +79,10 @@ export function decodeCommand(data: string): LedgerCommand {
     assert(false, 'ledger entry: not JSON');
   }
   assert(doc !== null && typeof doc === 'object' && !Array.isArray(doc), 'ledger entry: not an object');
-  const d = doc as Record<string, unknown>;
+  return doc as Record<string, unknown>;
+}
+
+function decodeCommandObject(d: Record<string, unknown>): LedgerCommand {
   const idempotency = decodeIdem(d.idem);
   assert(d.via === null || typeof d.via === 'string', 'ledger entry: bad via');
   const via = d.via;

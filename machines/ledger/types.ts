@@ -140,8 +140,23 @@ export interface TransferVoidCommand extends CommandBase {
 
 export type LedgerCommand = AccountCreateCommand | TransferCreateCommand | TransferPostCommand | TransferVoidCommand;
 
+/** Several commands in one log entry, applied in order, each with its own outcome. */
+export interface CommandGroup {
+  readonly type: 'group';
+  readonly commands: readonly LedgerCommand[];
+}
+
+/** What a command entry holds. */
+export type EntryCommand = LedgerCommand | CommandGroup;
+
 /** The outcome of one log entry, as the HTTP layer receives it through `outcomeAt`. */
 export type EntryOutcome =
+  /** A group entry: the outcome of each of its commands, in order. */
+  | { readonly status: 'group'; readonly members: readonly CommandOutcome[] }
+  | CommandOutcome;
+
+/** The outcome of one command. */
+export type CommandOutcome =
   | { readonly status: 'noop' }
   | { readonly status: 'applied'; readonly response: StoredResponse }
   /** The Idempotency-Key was seen before with the same request: here is the first answer. */

@@ -1,17 +1,16 @@
 // The write path shared by every mutating ledger route: Idempotency-Key handling (local answer
 // from an applied record, 409 while the same key is in flight on this node, 422 for a key reused
-// with another body), then encode -> propose -> wait until applied -> read the outcome at
-// (index, term). A write that cannot be served becomes a 503 with Retry-After and the leader
+// with another body), then encode -> propose (with the other requests of the same turn, as one
+// group entry) -> wait until applied -> read the outcome at (index, term). A write that cannot be served becomes a 503 with Retry-After and the leader
 // this node knows of, and its code says what a retry risks: most mean "nothing was written";
 // SYNCPAY_ERR_NOT_COMMITTED means "it was appended but can never commit"; only
 // SYNCPAY_ERR_OUTCOME_UNKNOWN means "it may have committed", and there a retry is harmless only
 // under the same transfer id or Idempotency-Key (the answer names the ids to look up).
 import { createHash } from 'node:crypto';
-import { encodeCommand } from '../../machines/ledger/codec.ts';
+import { encodeCommand, encodeGroup, groupOverheadBytes } from '../../machines/ledger/codec.ts';
 import { ERR } from '../../machines/raft/effects.ts';
 import type { ConsensusApi } from '../../actors/apis.ts';
-import type { LedgerActorApi } from '../../actors/ledger.actor.ts';
-import type { EntryOutcome, LedgerCommand, StoredResponse } from '../../machines/ledger/types.ts';
+import type { EntryCommand, EntryOutcome, LedgerCommand, StoredResponse } from '../../machines/ledger/types.ts';
 import type { Problem } from './problem.ts';
 import type { NodeServices } from './services.ts';
 
@@ -43,9 +42,23 @@ export interface WriteRequest {
   readonly build: (idempotency: { key: string; requestHash: string } | null, via: string | null) => LedgerCommand;
 }
 
+/** A request's command waiting for the end of the turn, when the turn's commands are proposed. */
+interface Queued {
+  readonly data: string;
+  readonly command: LedgerCommand;
+  readonly settle: (placed: Placed) => void;
+}
+
+/** Consensus's answer for the entry a request went into, and its place in that entry's group (null: the entry is the request's alone). */
+interface Placed {
+  readonly proposed: Awaited<ReturnType<ConsensusApi['propose']>>;
+  readonly member: number | null;
+}
+
 export class LedgerWriter {
   private readonly inFlightKeys = new Set<string>();
   private inFlight = 0;
+  private queue: Queued[] = [];
 
   constructor(private readonly services: NodeServices) {}
 
@@ -75,31 +88,75 @@ export class LedgerWriter {
   private async propose(request: WriteRequest): Promise<WriteResult> {
     const { services } = this;
     const consensus = services.consensus();
-    const ledger = services.ledger();
-    if (consensus === undefined || ledger === undefined) {
+    if (consensus === undefined || services.ledger() === undefined) {
       return retry('SYNCPAY_ERR_UNAVAILABLE', 'the node is recovering', null, 1000);
     }
     const via = consensus.leader() ?? services.nodeId;
     const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
     const command = request.build(idem, via);
     const data = encodeCommand(command);
-    // One entry travels in one peer message: leave room for the frame around it.
-    if (data.length > services.config.link.messageBytesMax / 2) {
+    if (data.length > this.entryCharsMax()) {
       return { ok: false, problem: { status: 413, code: 'SYNCPAY_ERR_ENTRY_TOO_LARGE', detail: 'the request makes a log entry larger than a peer message may carry' } };
     }
+    const placed = await new Promise<Placed>((settle) => {
+      this.queue.push({ data, command, settle });
+      if (this.queue.length === 1) setImmediate(this.flush);
+    });
+    return this.answer(placed, command);
+  }
+
+  /** One entry travels in one peer message: leave room for the frame around it. */
+  private entryCharsMax(): number {
+    return this.services.config.link.messageBytesMax / 2;
+  }
+
+  /**
+   * Proposes what this turn queued: a lone command as its own entry, several as group entries
+   * (encodeGroup) of as many as fit one entry. Followers then store, hash, parse and apply one
+   * entry where they would have handled one per request, which is most of their work per payment.
+   */
+  private readonly flush = (): void => {
+    const queued = this.queue;
+    this.queue = [];
+    const charsMax = this.entryCharsMax();
+    let from = 0;
+    while (from < queued.length) {
+      let to = from + 1;
+      let chars = groupOverheadBytes(1) + queued[from]!.data.length;
+      while (to < queued.length && chars + 1 + queued[to]!.data.length <= charsMax) chars += 1 + queued[to++]!.data.length;
+      void this.submit(to - from === 1 ? queued[from]! : queued.slice(from, to));
+      from = to;
+    }
+  };
+
+  /** Proposes one entry and tells each of its requests where it went. */
+  private async submit(what: Queued | readonly Queued[]): Promise<void> {
+    const members = Array.isArray(what) ? (what as readonly Queued[]) : [what as Queued];
+    const { services } = this;
+    const consensus = services.consensus();
+    const ledger = services.ledger();
+    if (consensus === undefined || ledger === undefined) {
+      for (const m of members) m.settle({ proposed: { ok: false, code: 'SYNCPAY_ERR_UNAVAILABLE', detail: 'the node is recovering', leader: null, retryAfterMs: 1000 }, member: null });
+      return;
+    }
+    const grouped = Array.isArray(what);
+    const data = grouped ? encodeGroup(members.map((m) => m.data)) : members[0]!.data;
+    const command: EntryCommand = grouped ? { type: 'group', commands: members.map((m) => m.command) } : members[0]!.command;
     // The ledger applies this node's own entry from the command itself rather than decoding it.
     const withdraw = ledger.lendCommand(data, command);
     try {
-      return await this.commit(consensus, ledger, data, command);
+      const proposed = await consensus.propose(data);
+      for (let i = 0; i < members.length; i++) members[i]!.settle({ proposed, member: grouped ? i : null });
+      if (proposed.ok) await ledger.waitApplied(proposed.index, services.config.http.requestTimeoutMs);
     } finally {
       withdraw();
     }
   }
 
-  /** Proposes the encoded command and waits for its outcome on this node's ledger. */
-  private async commit(consensus: ConsensusApi, ledger: LedgerActorApi, data: string, command: LedgerCommand): Promise<WriteResult> {
+  /** The answer to one request from its entry's fate and, once applied, the ledger's outcome. */
+  private async answer(placed: Placed, command: LedgerCommand): Promise<WriteResult> {
     const { services } = this;
-    const proposed = await consensus.propose(data);
+    const { proposed, member } = placed;
     if (!proposed.ok) {
       if (proposed.code === ERR.notCommitted) return notCommitted(proposed.detail, proposed.leader, proposed.retryAfterMs);
       if (proposed.code === ERR.outcomeUnknown) return outcomeUnknown(proposed.detail, proposed.leader, proposed.retryAfterMs, command);
@@ -109,27 +166,29 @@ export class LedgerWriter {
       return retry(proposed.code, proposed.detail, proposed.leader, proposed.retryAfterMs);
     }
     // From here on the entry is committed at (index, term): only its ledger result can be missing.
-    const reached = await (services.ledger() ?? ledger).waitApplied(proposed.index, services.config.http.requestTimeoutMs);
+    const ledger = services.ledger();
+    const reached = ledger !== undefined && await ledger.waitApplied(proposed.index, services.config.http.requestTimeoutMs);
     const leader = services.consensus()?.leader() ?? null;
     if (!reached) {
       return outcomeUnknown(`the entry committed at ${proposed.index} but was not applied on this node within ${services.config.http.requestTimeoutMs} ms, so its result is not known here`, leader, 500, command, true);
     }
-    const outcome = services.ledger()?.outcomeAt(proposed.index, proposed.term);
-    if (outcome === undefined) {
+    const entry = services.ledger()?.outcomeAt(proposed.index, proposed.term) as EntryOutcome | undefined;
+    if (entry === undefined) {
       return outcomeUnknown(`the entry committed at ${proposed.index}, but this node no longer keeps its result (the ledger restarted or restored a snapshot since)`, leader, 100, command, true);
     }
-    const o = outcome as EntryOutcome;
-    switch (o.status) {
+    const o = member === null ? entry : entry.status === 'group' ? entry.members[member] : undefined;
+    switch (o?.status) {
       case 'applied':
         return { ok: true, response: o.response, replayed: false };
       case 'replayed':
         return { ok: true, response: o.response, replayed: true };
       case 'idempotency_mismatch':
         return mismatch(o.key);
-      case 'noop':
-        // Consensus answered success for (index, term), so the entry there is ours: a no-op
-        // there means the two disagree, and nobody can say what happened to the request.
-        return outcomeUnknown(`the ledger holds a no-op at ${proposed.index}, where this request was reported committed`, leader, 100, command, true);
+      default:
+        // Consensus answered success for (index, term), so the entry there is ours: a no-op, or
+        // an entry of another shape, there means the two disagree, and nobody can say what
+        // happened to the request.
+        return outcomeUnknown(`the ledger holds ${o === undefined ? 'an entry of another shape' : 'a no-op'} at ${proposed.index}, where this request was reported committed`, leader, 100, command, true);
     }
   }
 

@@ -4,9 +4,9 @@
 // ledger, with the accounts and amount the client asked for, and no transfer exists twice. The
 // hash-per-index and invariant-after-every-apply checks live with the other appliers' checks in
 // checkers.ts and the ledger actor (checkInvariants) respectively.
-import { decodeCommand } from '../../machines/ledger/codec.ts';
+import { decodeEntry } from '../../machines/ledger/codec.ts';
 import { checkInvariants } from '../../machines/ledger/invariants.ts';
-import type { EntryOutcome, LedgerCommand, LedgerState } from '../../machines/ledger/types.ts';
+import type { EntryCommand, EntryOutcome, LedgerCommand, LedgerState } from '../../machines/ledger/types.ts';
 import type { LogEntry, NodeId } from '../../machines/types.ts';
 import { SafetyViolation } from './checkers.ts';
 
@@ -26,6 +26,8 @@ interface SeenOutcome {
 /** Everything about an outcome that every replica must agree on, as one comparable string. */
 export function outcomeDigest(o: EntryOutcome): string {
   switch (o.status) {
+    case 'group':
+      return `group[${o.members.map(outcomeDigest).join(' | ')}]`;
     case 'noop':
       return 'noop';
     case 'idempotency_mismatch':
@@ -100,26 +102,43 @@ export class LedgerChecks {
       return;
     }
     if (seen.term !== a.term) throw new SafetyViolation('acknowledged transfer lost', `acknowledged at ${a.index} t${a.term}, applied there in t${seen.term}`);
-    const o = seen.outcome;
-    if (o.status !== 'applied' && o.status !== 'replayed') return;
-    let command: LedgerCommand;
+    let entry: EntryCommand;
     try {
-      command = decodeCommand(a.data);
+      entry = decodeEntry(a.data);
     } catch {
       return;
     }
+    const o = seen.outcome;
+    if (entry.type === 'group') {
+      if (o.status !== 'group' || o.members.length !== entry.commands.length) {
+        throw new SafetyViolation('ledger determinism', `group entry ${a.index} has outcome "${outcomeDigest(o)}"`);
+      }
+      entry.commands.forEach((command, i) => this.checkAckedCommand(a.index, command, o.members[i]!, views, counts));
+      return;
+    }
+    this.checkAckedCommand(a.index, entry, o, views, counts);
+  }
+
+  private checkAckedCommand(
+    index: number,
+    command: LedgerCommand,
+    o: EntryOutcome,
+    views: ReadonlyArray<{ id: NodeId; view: ReturnType<CheckedLedger['ledgerState']> }>,
+    counts: ReadonlyMap<NodeId, ReadonlyMap<string, number>>,
+  ): void {
+    if (o.status !== 'applied' && o.status !== 'replayed') return;
     for (const item of o.response.results) {
       if (item.code !== 'ok') continue;
       for (const { id, view } of views) {
         if (view === null) continue;
-        if (view.appliedIndex < a.index) throw new SafetyViolation('acknowledged transfer lost', `${id} settled at ${view.appliedIndex}, before acknowledged index ${a.index}`);
+        if (view.appliedIndex < index) throw new SafetyViolation('acknowledged transfer lost', `${id} settled at ${view.appliedIndex}, before acknowledged index ${index}`);
         this.counts.ackedItemsChecked++;
         if (command.type === 'account.create') {
-          if (!view.state.accounts.has(item.id)) throw new SafetyViolation('acknowledged transfer lost', `${id} lacks account ${item.id} acknowledged at ${a.index}`);
+          if (!view.state.accounts.has(item.id)) throw new SafetyViolation('acknowledged transfer lost', `${id} lacks account ${item.id} acknowledged at ${index}`);
           continue;
         }
         const n = counts.get(id)?.get(item.id) ?? 0;
-        if (n !== 1) throw new SafetyViolation(n === 0 ? 'acknowledged transfer lost' : 'transfer applied twice', `${id} holds acknowledged transfer ${item.id} (index ${a.index}) ${n} times`);
+        if (n !== 1) throw new SafetyViolation(n === 0 ? 'acknowledged transfer lost' : 'transfer applied twice', `${id} holds acknowledged transfer ${item.id} (index ${index}) ${n} times`);
         if (command.type === 'transfer.create') {
           const asked = command.transfers.find((t) => t.id === item.id);
           const got = view.state.transfers.get(item.id);

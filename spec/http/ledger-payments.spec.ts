@@ -118,7 +118,8 @@ test('a request still in progress with the same key gets 409', async () => {
   node.log.deliver = false; // committed but not yet applied here: the first request waits
   const headers = { 'idempotency-key': 'slow' };
   const firstP = node.app.inject({ method: 'POST', url: '/payment', payload: pay, headers });
-  await new Promise((r) => setImmediate(r));
+  for (let turns = 0; node.log.proposals === 0 && turns < 100; turns++) await new Promise((r) => setImmediate(r));
+  assert.is(node.log.proposals, 1, 'the first request is proposed');
   const second = await node.app.inject({ method: 'POST', url: '/payment', payload: pay, headers });
   assert.is(second.statusCode, 409);
   assert.is((second.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_IDEMPOTENCY_KEY_IN_PROGRESS');

@@ -3,13 +3,14 @@
 // only sound while the lent command is exactly what decoding the entry gives, on this node and on
 // every replica that decodes it: checked here for commands built from the HTTP checks' output, on
 // random bodies, key by key (a field the codec does not carry would show up as a missing key).
-// Then the actor: a lent command is what gets applied, and once withdrawn the entry is decoded.
+// The same for groups of such commands (encodeGroup). Then the actor: a lent command or group is
+// what gets applied, and once withdrawn the entry is decoded.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLedgerActor, type LedgerActor } from '../../actors/ledger.actor.ts';
 import { DEFAULT_CONFIG } from '../../machines/config.ts';
-import { decodeCommand, encodeCommand } from '../../machines/ledger/codec.ts';
-import type { LedgerCommand, TransferInput } from '../../machines/ledger/types.ts';
+import { decodeCommand, decodeEntry, encodeCommand, encodeGroup } from '../../machines/ledger/codec.ts';
+import type { EntryOutcome, LedgerCommand, TransferInput } from '../../machines/ledger/types.ts';
 import { createPrng, type Prng } from '../../machines/prng.ts';
 import { checkAccount, checkFinish, checkPayment, checkTransfer } from '../../runtime/http/ledger-input.ts';
 import { fakeEnv } from './fake-env.ts';
@@ -93,6 +94,8 @@ test(`commands built from checked bodies decode from their entry to themselves, 
   console.log(`lent-commands seed ${SEED} (LENT_SEED=${SEED} to repeat)`);
   const r = createPrng(SEED);
   const kinds = new Set<string>();
+  const recent: LedgerCommand[] = [];
+  let groups = 0;
   for (let n = 0; n < 3000; n++) {
     const command = randomCommand(r);
     kinds.add(command.type);
@@ -100,8 +103,16 @@ test(`commands built from checked bodies decode from their entry to themselves, 
     // uvu's equal compares own keys and values deeply (bigints by value), so an extra or missing
     // field on either side fails here.
     assert.equal(decoded, command, `command ${n}: ${encodeCommand(command)}`);
+    recent.push(command);
+    if (recent.length === 4) {
+      // The write path lends a group as the commands it joined.
+      const group = recent.splice(0, r.int(2, 4));
+      assert.equal(decodeEntry(encodeGroup(group.map(encodeCommand))), { type: 'group', commands: group }, `group ending at command ${n}`);
+      groups++;
+    }
   }
   assert.equal([...kinds].sort(), ['account.create', 'transfer.create', 'transfer.post', 'transfer.void']);
+  assert.ok(groups > 500, `groups checked: ${groups}`);
 });
 
 function entryOf(index: number, data: string) {
@@ -122,6 +133,21 @@ test('the actor applies a lent command instead of decoding its entry, and decode
   withdraw2();
   actor.receive({ type: 'log.committed', entries: [entryOf(2, data2)] });
   assert.is(actor.api.transfer('t2')?.amount, 5n, 'after withdrawal the entry itself was decoded');
+  await actor.stop();
+});
+
+test('a lent group is applied as lent, member by member', async () => {
+  const actor = createLedgerActor(fakeEnv()) as LedgerActor;
+  await actor.start();
+  const commands = [transfers([tr({ id: 'g1', amount: 100n })]), transfers([tr({ id: 'g2', amount: 200n })])];
+  const data = encodeGroup(commands.map(encodeCommand));
+  // Lent with other amounts on purpose, so the spec can tell which was applied.
+  const withdraw = actor.api.lendCommand(data, { type: 'group', commands: [transfers([tr({ id: 'g1', amount: 1n })]), transfers([tr({ id: 'g2', amount: 2n })])] });
+  actor.receive({ type: 'log.committed', entries: [entryOf(1, data)] });
+  withdraw();
+  assert.equal([actor.api.transfer('g1')?.amount, actor.api.transfer('g2')?.amount], [1n, 2n]);
+  const outcome = actor.api.outcomeAt(1, 1) as EntryOutcome;
+  assert.is(outcome.status, 'group');
   await actor.stop();
 });
 

@@ -1,8 +1,10 @@
 // Ledger traffic for simulations: a seeded stream of realistic, valid commands (payments between
 // a few named accounts, overdraft-limited accounts, pendings with timeouts, posts, voids, linked
-// pairs, retries under the same Idempotency-Key or the same id), encoded as log-entry data. The
-// simulator can propose these instead of opaque strings, so its runs exercise the real ledger.
-import { encodeCommand } from '../../machines/ledger/codec.ts';
+// pairs, retries under the same Idempotency-Key or the same id), encoded as log-entry data, some
+// of it as group entries of several commands (as a node's write path joins the requests of one
+// turn). The simulator can propose these instead of opaque strings, so its runs exercise the real
+// ledger.
+import { encodeCommand, encodeGroup } from '../../machines/ledger/codec.ts';
 import type { LedgerCommand, TransferInput } from '../../machines/ledger/types.ts';
 import type { Prng } from '../../machines/prng.ts';
 
@@ -20,7 +22,8 @@ function transfer(id: string, from: string, to: string, amount: bigint, extra: P
 export class LedgerTraffic {
   private n = 0;
   private readonly pendings: string[] = [];
-  private readonly sent: string[] = [];
+  /** Every command sent, alone or in a group: what a client may retry. */
+  private readonly sentCommands: string[] = [];
 
   constructor(private readonly prng: Prng, private readonly prefix = 'sim') {}
 
@@ -34,8 +37,18 @@ export class LedgerTraffic {
     });
   }
 
-  /** The next command's entry data. */
+  /** The next entry's data: a command, or now and then a group of two to four. */
   next(): string {
+    if (this.prng.chance(0.15)) {
+      const members: string[] = [];
+      for (let k = this.prng.int(2, 4); k > 0; k--) members.push(this.command());
+      return encodeGroup(members);
+    }
+    return this.command();
+  }
+
+  /** One command's data: a new one, or a client's retry of an earlier command. */
+  private command(): string {
     const p = this.prng;
     const id = `${this.prefix}-${this.n++}`;
     const from = p.pick(['bank', ...PEOPLE]);
@@ -44,7 +57,7 @@ export class LedgerTraffic {
     const amount = BigInt(p.int(1, 5000));
     const roll = p.next();
     let command: LedgerCommand;
-    if (roll < 0.1 && this.sent.length > 0) return p.pick(this.sent); // a client retry, byte for byte
+    if (roll < 0.1 && this.sentCommands.length > 0) return p.pick(this.sentCommands); // a client retry, byte for byte
     if (roll < 0.5) {
       command = { type: 'transfer.create', transfers: [transfer(id, from, to, amount)], idempotency: p.chance(0.5) ? { key: `k-${id}`, requestHash: id } : null, via: null };
     } else if (roll < 0.65) {
@@ -64,7 +77,7 @@ export class LedgerTraffic {
       };
     }
     const data = encodeCommand(command);
-    this.sent.push(data);
+    this.sentCommands.push(data);
     return data;
   }
 }

@@ -1,0 +1,70 @@
+// The write path joins the requests of one turn into group entries (LedgerWriter in
+// runtime/http/ledger-write.ts): each request still gets its own answer, from its own command's
+// outcome; a lone request stays an entry of its own; a group never outgrows what one peer message
+// may carry; and a refused proposal refuses every request in it alike.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
+import { decodeEntry } from '../../machines/ledger/codec.ts';
+import { FakeLog, fakeNode } from '../ledger/http-fakes.ts';
+
+const payments = (n: number) => Array.from({ length: n }, (_, i) => ({ amount: `${i + 1}.00`, sender: `s${i}`, receiver: `r${i}` }));
+
+test('requests of one turn share an entry, and each answer is its own request\'s', async () => {
+  const log = new FakeLog();
+  const node = await fakeNode({ log });
+  const bodies = payments(20);
+  const answers = await Promise.all(bodies.map((payload) => node.app.inject({ method: 'POST', url: '/payment', payload })));
+  const ids = new Set<string>();
+  answers.forEach((res, i) => {
+    assert.is(res.statusCode, 200, res.body);
+    const body = res.json() as Record<string, unknown>;
+    assert.equal([body.amount, body.sender, body.receiver], [bodies[i]!.amount, bodies[i]!.sender, bodies[i]!.receiver]);
+    ids.add(body.transaction_id as string);
+    assert.is(node.ledger.api.transfer(body.transaction_id as string)?.amount, BigInt(i + 1) * 100n);
+  });
+  assert.is(ids.size, 20);
+  assert.is(node.ledger.api.transferCount(), 20);
+  assert.ok(log.proposals < 20, `20 requests in ${log.proposals} entries`);
+  const groups = log.entries.map((e) => decodeEntry(e.data)).filter((c) => c.type === 'group');
+  assert.ok(groups.length >= 1, 'at least one group entry');
+  await node.close();
+});
+
+test('a lone request is proposed as a command entry, not a group of one', async () => {
+  const log = new FakeLog();
+  const node = await fakeNode({ log });
+  const res = await node.app.inject({ method: 'POST', url: '/payment', payload: payments(1)[0] });
+  assert.is(res.statusCode, 200, res.body);
+  assert.is(log.entries.length, 1);
+  assert.is(decodeEntry(log.entries[0]!.data).type, 'transfer.create');
+  await node.close();
+});
+
+test('groups are cut where an entry would outgrow half a peer message', async () => {
+  const config: Config = { ...DEFAULT_CONFIG, link: { ...DEFAULT_CONFIG.link, messageBytesMax: 1200 } };
+  const log = new FakeLog();
+  const node = await fakeNode({ log, config });
+  const answers = await Promise.all(payments(12).map((payload) => node.app.inject({ method: 'POST', url: '/payment', payload })));
+  for (const res of answers) assert.is(res.statusCode, 200, res.body);
+  assert.is(node.ledger.api.transferCount(), 12);
+  for (const e of log.entries) assert.ok(e.data.length <= 600, `entry ${e.index} holds ${e.data.length} characters`);
+  assert.ok(log.entries.length > 1 && log.entries.length < 12, `12 requests in ${log.entries.length} entries`);
+  await node.close();
+});
+
+test('a refused proposal refuses every request it carried, each with the same code and nothing written', async () => {
+  const log = new FakeLog();
+  const node = await fakeNode({ log });
+  log.failWith = { ok: false, code: 'SYNCPAY_ERR_NOT_LEADER', detail: 'not the leader', leader: 'node2', retryAfterMs: 50 };
+  const answers = await Promise.all(payments(5).map((payload) => node.app.inject({ method: 'POST', url: '/payment', payload })));
+  for (const res of answers) {
+    assert.is(res.statusCode, 503);
+    assert.is((res.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_NOT_LEADER');
+  }
+  assert.is(log.proposals, 1, 'one entry for the five');
+  assert.is(node.ledger.api.transferCount(), 0);
+  await node.close();
+});
+
+test.run();
