@@ -125,6 +125,13 @@ export interface Config {
      * together, and handled in one go they would hold heartbeats back past an election timeout.
      */
     readonly requestSliceMs: number;
+    /**
+     * Largest group entry, in characters of entry text: the commands of the requests a node takes in
+     * one turn are proposed as one entry up to this size. Small requests (single payments) share an
+     * entry; a request this large or larger is proposed alone, so a group never makes one entry's
+     * apply a long stretch of a turn (applySliceMs can only yield between entries).
+     */
+    readonly groupBytesMax: number;
     readonly transactionsPageMax: number;
     /** The visualiser's live feed: at most one update per interval, to at most this many viewers. */
     readonly uiUpdateIntervalMs: number;
@@ -222,6 +229,7 @@ export const DEFAULT_CONFIG: Config = {
     pendingRequestsMax: 10000,
     requestTimeoutMs: 10000,
     requestSliceMs: 10,
+    groupBytesMax: 65536,
     transactionsPageMax: 1000,
     uiUpdateIntervalMs: 200,
     uiStreamClientsMax: 16,

@@ -121,6 +121,7 @@ export const CONFIG_RULES: Rules = {
     pendingRequestsMax: count(10_000_000),
     requestTimeoutMs: ms(),
     requestSliceMs: ms(),
+    groupBytesMax: bytes(),
     transactionsPageMax: count(1_000_000),
     uiUpdateIntervalMs: ms(10, 60_000),
     uiStreamClientsMax: count(1000),

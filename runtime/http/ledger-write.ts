@@ -112,13 +112,14 @@ export class LedgerWriter {
 
   /**
    * Proposes what this turn queued: a lone command as its own entry, several as group entries
-   * (encodeGroup) of as many as fit one entry. Followers then store, hash, parse and apply one
+   * (encodeGroup) of as many as fit `http.groupBytesMax` (and one peer message); a command that
+   * large alone stays alone. Followers then store, hash, parse and apply one
    * entry where they would have handled one per request, which is most of their work per payment.
    */
   private readonly flush = (): void => {
     const queued = this.queue;
     this.queue = [];
-    const charsMax = this.entryCharsMax();
+    const charsMax = Math.min(this.services.config.http.groupBytesMax, this.entryCharsMax());
     let from = 0;
     while (from < queued.length) {
       let to = from + 1;

@@ -1,7 +1,7 @@
 // The write path joins the requests of one turn into group entries (LedgerWriter in
 // runtime/http/ledger-write.ts): each request still gets its own answer, from its own command's
-// outcome; a lone request stays an entry of its own; a group never outgrows what one peer message
-// may carry; and a refused proposal refuses every request in it alike.
+// outcome; a lone request stays an entry of its own; a group never outgrows http.groupBytesMax or
+// what one peer message may carry; and a refused proposal refuses every request in it alike.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
@@ -50,6 +50,26 @@ test('groups are cut where an entry would outgrow half a peer message', async ()
   assert.is(node.ledger.api.transferCount(), 12);
   for (const e of log.entries) assert.ok(e.data.length <= 600, `entry ${e.index} holds ${e.data.length} characters`);
   assert.ok(log.entries.length > 1 && log.entries.length < 12, `12 requests in ${log.entries.length} entries`);
+  await node.close();
+});
+
+test('groups stop at http.groupBytesMax, and a request as large as that is proposed alone', async () => {
+  const config: Config = { ...DEFAULT_CONFIG, http: { ...DEFAULT_CONFIG.http, groupBytesMax: 350 } };
+  const log = new FakeLog();
+  const node = await fakeNode({ log, config });
+  const small = payments(12);
+  const large = { amount: '99.00', sender: 'big-sender', receiver: 'big-receiver', reference: 'r'.repeat(250) };
+  const answers = await Promise.all([...small, large].map((payload) => node.app.inject({ method: 'POST', url: '/v1/transfers', payload: { debit_account_id: payload.sender, credit_account_id: payload.receiver, amount: payload.amount, ...('reference' in payload ? { reference: payload.reference } : {}) } })));
+  for (const res of answers) assert.ok(res.statusCode < 300, res.body);
+  assert.is(node.ledger.api.transferCount(), 13);
+  const entries = log.entries.map((e) => ({ length: e.data.length, entry: decodeEntry(e.data) }));
+  for (const { length, entry } of entries) {
+    if (entry.type === 'group') assert.ok(length <= 350, `a group of ${entry.commands.length} holds ${length} characters`);
+  }
+  const alone = entries.filter(({ entry }) => entry.type === 'transfer.create' && entry.transfers[0]!.reference !== null);
+  assert.is(alone.length, 1, 'the large request has an entry of its own');
+  assert.ok(alone[0]!.length > 350);
+  assert.ok(entries.some(({ entry }) => entry.type === 'group'), 'the small ones were still grouped');
   await node.close();
 });
 
