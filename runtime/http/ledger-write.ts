@@ -47,6 +47,8 @@ interface Queued {
   readonly data: string;
   readonly command: LedgerCommand;
   readonly settle: (placed: Placed) => void;
+  /** An exception on the way to consensus reaches the request as it did before requests shared entries. */
+  readonly fail: (err: unknown) => void;
 }
 
 /** Consensus's answer for the entry a request went into, and its place in that entry's group (null: the entry is the request's alone). */
@@ -98,8 +100,8 @@ export class LedgerWriter {
     if (data.length > this.entryCharsMax()) {
       return { ok: false, problem: { status: 413, code: 'SYNCPAY_ERR_ENTRY_TOO_LARGE', detail: 'the request makes a log entry larger than a peer message may carry' } };
     }
-    const placed = await new Promise<Placed>((settle) => {
-      this.queue.push({ data, command, settle });
+    const placed = await new Promise<Placed>((settle, fail) => {
+      this.queue.push({ data, command, settle, fail });
       if (this.queue.length === 1) setImmediate(this.flush);
     });
     return this.answer(placed, command);
@@ -125,14 +127,16 @@ export class LedgerWriter {
       let to = from + 1;
       let chars = groupOverheadBytes(1) + queued[from]!.data.length;
       while (to < queued.length && chars + 1 + queued[to]!.data.length <= charsMax) chars += 1 + queued[to++]!.data.length;
-      void this.submit(to - from === 1 ? queued[from]! : queued.slice(from, to));
+      const members = queued.slice(from, to);
+      this.submit(members).catch((err: unknown) => {
+        for (const m of members) m.fail(err);
+      });
       from = to;
     }
   };
 
-  /** Proposes one entry and tells each of its requests where it went. */
-  private async submit(what: Queued | readonly Queued[]): Promise<void> {
-    const members = Array.isArray(what) ? (what as readonly Queued[]) : [what as Queued];
+  /** Proposes one entry and tells each of its requests where it went (settling twice is harmless). */
+  private async submit(members: readonly Queued[]): Promise<void> {
     const { services } = this;
     const consensus = services.consensus();
     const ledger = services.ledger();
@@ -140,7 +144,7 @@ export class LedgerWriter {
       for (const m of members) m.settle({ proposed: { ok: false, code: 'SYNCPAY_ERR_UNAVAILABLE', detail: 'the node is recovering', leader: null, retryAfterMs: 1000 }, member: null });
       return;
     }
-    const grouped = Array.isArray(what);
+    const grouped = members.length > 1;
     const data = grouped ? encodeGroup(members.map((m) => m.data)) : members[0]!.data;
     const command: EntryCommand = grouped ? { type: 'group', commands: members.map((m) => m.command) } : members[0]!.command;
     // The ledger applies this node's own entry from the command itself rather than decoding it.

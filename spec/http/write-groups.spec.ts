@@ -87,4 +87,20 @@ test('a refused proposal refuses every request it carried, each with the same co
   await node.close();
 });
 
+test('an exception on the way to consensus answers every request it carried, none hangs', async () => {
+  class ThrowingLog extends FakeLog {
+    override consensus(self: string) {
+      return { ...super.consensus(self), propose: async (): Promise<never> => { throw new Error('propose broke'); } };
+    }
+  }
+  const node = await fakeNode({ log: new ThrowingLog() });
+  const answers = await Promise.all(payments(4).map((payload) => node.app.inject({ method: 'POST', url: '/payment', payload })));
+  for (const res of answers) {
+    assert.is(res.statusCode, 500);
+    assert.is((res.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_INTERNAL');
+  }
+  assert.is(node.ledger.api.transferCount(), 0);
+  await node.close();
+});
+
 test.run();
