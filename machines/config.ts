@@ -106,7 +106,10 @@ export interface Config {
     readonly referenceBytesMax: number;
     readonly batchTransfersMax: number;
     readonly idempotencyRetentionMs: number;
-    /** Outcomes of this many recent entries are kept for the nodes that proposed them (a ring). */
+    /**
+     * Outcomes of this many recent commands are kept for the nodes that proposed them (a ring; each
+     * command of a group entry counts, the oldest entries make room).
+     */
     readonly recentOutcomesMax: number;
     /**
      * Longest stretch of applying committed entries before the ledger yields to the event loop
@@ -126,7 +129,7 @@ export interface Config {
      */
     readonly requestSliceMs: number;
     /**
-     * Largest group entry, in characters of entry text: the commands of the requests a node takes in
+     * Largest group entry, in bytes of entry text (UTF-8): the commands of the requests a node takes in
      * one turn are proposed as one entry up to this size. Small requests (single payments) share an
      * entry; a request this large or larger is proposed alone, so a group never makes one entry's
      * apply a long stretch of a turn (applySliceMs can only yield between entries).

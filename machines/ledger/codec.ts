@@ -20,7 +20,7 @@ export function encodeGroup(encoded: readonly string[]): string {
   return `${GROUP_OPENING}${encoded.join(',')}]}`;
 }
 
-/** The bytes encodeGroup adds around `count` encoded commands (for size checks before joining). */
+/** The characters (all ASCII, so also the bytes) encodeGroup adds around `count` encoded commands. */
 export function groupOverheadBytes(count: number): number {
   return GROUP_OPENING.length + 2 + Math.max(0, count - 1);
 }

@@ -45,6 +45,8 @@ export interface WriteRequest {
 /** A request's command waiting for the end of the turn, when the turn's commands are proposed. */
 interface Queued {
   readonly data: string;
+  /** UTF-8 length of `data`: peer messages and the group limit count bytes, not characters. */
+  readonly bytes: number;
   readonly command: LedgerCommand;
   readonly settle: (placed: Placed) => void;
   /** An exception on the way to consensus reaches the request as it did before requests shared entries. */
@@ -97,18 +99,19 @@ export class LedgerWriter {
     const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
     const command = request.build(idem, via);
     const data = encodeCommand(command);
-    if (data.length > this.entryCharsMax()) {
+    const bytes = Buffer.byteLength(data);
+    if (bytes > this.entryBytesMax()) {
       return { ok: false, problem: { status: 413, code: 'SYNCPAY_ERR_ENTRY_TOO_LARGE', detail: 'the request makes a log entry larger than a peer message may carry' } };
     }
     const placed = await new Promise<Placed>((settle, fail) => {
-      this.queue.push({ data, command, settle, fail });
+      this.queue.push({ data, bytes, command, settle, fail });
       if (this.queue.length === 1) setImmediate(this.flush);
     });
     return this.answer(placed, command);
   }
 
   /** One entry travels in one peer message: leave room for the frame around it. */
-  private entryCharsMax(): number {
+  private entryBytesMax(): number {
     return this.services.config.link.messageBytesMax / 2;
   }
 
@@ -121,12 +124,12 @@ export class LedgerWriter {
   private readonly flush = (): void => {
     const queued = this.queue;
     this.queue = [];
-    const charsMax = Math.min(this.services.config.http.groupBytesMax, this.entryCharsMax());
+    const bytesMax = Math.min(this.services.config.http.groupBytesMax, this.entryBytesMax());
     let from = 0;
     while (from < queued.length) {
       let to = from + 1;
-      let chars = groupOverheadBytes(1) + queued[from]!.data.length;
-      while (to < queued.length && chars + 1 + queued[to]!.data.length <= charsMax) chars += 1 + queued[to++]!.data.length;
+      let bytes = groupOverheadBytes(1) + queued[from]!.bytes;
+      while (to < queued.length && bytes + 1 + queued[to]!.bytes <= bytesMax) bytes += 1 + queued[to++]!.bytes;
       const members = queued.slice(from, to);
       this.submit(members).catch((err: unknown) => {
         for (const m of members) m.fail(err);
@@ -193,7 +196,7 @@ export class LedgerWriter {
         // Consensus answered success for (index, term), so the entry there is ours: a no-op, or
         // an entry of another shape, there means the two disagree, and nobody can say what
         // happened to the request.
-        return outcomeUnknown(`the ledger holds ${o === undefined ? 'an entry of another shape' : 'a no-op'} at ${proposed.index}, where this request was reported committed`, leader, 100, command, true);
+        return outcomeUnknown(`the ledger holds ${o?.status === 'noop' ? 'a no-op' : 'an entry of another shape'} at ${proposed.index}, where this request was reported committed`, leader, 100, command, true);
     }
   }
 

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
-import { decodeEntry } from '../../machines/ledger/codec.ts';
+import { decodeEntry, encodeCommand } from '../../machines/ledger/codec.ts';
 import { FakeLog, fakeNode } from '../ledger/http-fakes.ts';
 
 const payments = (n: number) => Array.from({ length: n }, (_, i) => ({ amount: `${i + 1}.00`, sender: `s${i}`, receiver: `r${i}` }));
@@ -70,6 +70,45 @@ test('groups stop at http.groupBytesMax, and a request as large as that is propo
   assert.is(alone.length, 1, 'the large request has an entry of its own');
   assert.ok(alone[0]!.length > 350);
   assert.ok(entries.some(({ entry }) => entry.type === 'group'), 'the small ones were still grouped');
+  await node.close();
+});
+
+test('groups are cut by UTF-8 bytes, each as full as the limit allows', async () => {
+  // Each command is about 190 characters and 310 bytes: 940 bytes take two and the group's own 30
+  // bytes, but would take four counted in characters, and three without the group's own bytes.
+  const config: Config = { ...DEFAULT_CONFIG, http: { ...DEFAULT_CONFIG.http, groupBytesMax: 940 } };
+  const log = new FakeLog();
+  const node = await fakeNode({ log, config });
+  const bodies = Array.from({ length: 12 }, (_, i) => ({ debit_account_id: `s${i}`, credit_account_id: `r${i}`, amount: '1.00', reference: '€'.repeat(60) }));
+  const answers = await Promise.all(bodies.map((payload) => node.app.inject({ method: 'POST', url: '/v1/transfers', payload })));
+  for (const res of answers) assert.ok(res.statusCode < 300, res.body);
+  assert.is(node.ledger.api.transferCount(), 12);
+  const sizes = log.entries.map((e) => Buffer.byteLength(e.data));
+  const firsts = log.entries.map((e) => {
+    const entry = decodeEntry(e.data);
+    return Buffer.byteLength(encodeCommand(entry.type === 'group' ? entry.commands[0]! : entry));
+  });
+  assert.ok(log.entries.length > 1 && log.entries.length < 12, `12 requests in ${log.entries.length} entries`);
+  sizes.forEach((size, k) => {
+    assert.ok(size <= 940, `entry ${k} holds ${size} bytes`);
+    if (k + 1 < sizes.length) assert.ok(size + 1 + firsts[k + 1]! > 940, `entry ${k} (${size} bytes) had room for the next command (${firsts[k + 1]} bytes)`);
+  });
+  await node.close();
+});
+
+test('an outcome that cannot be known names each request\'s own transfer', async () => {
+  const log = new FakeLog();
+  const node = await fakeNode({ log });
+  log.failWith = { ok: false, code: 'SYNCPAY_ERR_OUTCOME_UNKNOWN', detail: 'the leader went away', leader: null, retryAfterMs: 50 };
+  const ids = ['t-a', 't-b', 't-c'];
+  const answers = await Promise.all(ids.map((id) => node.app.inject({ method: 'POST', url: '/v1/transfers', payload: { id, debit_account_id: 'x', credit_account_id: 'y', amount: '2.00' } })));
+  assert.is(log.proposals, 1, 'one entry for the three');
+  answers.forEach((res, i) => {
+    assert.is(res.statusCode, 503);
+    const body = res.json() as Record<string, unknown>;
+    assert.is(body.code, 'SYNCPAY_ERR_OUTCOME_UNKNOWN');
+    assert.is(body.transaction_id, ids[i]);
+  });
   await node.close();
 });
 
