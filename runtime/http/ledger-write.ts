@@ -1,7 +1,8 @@
 // The write path shared by every mutating ledger route: Idempotency-Key handling (local answer
 // from an applied record, 409 while the same key is in flight on this node, 422 for a key reused
-// with another body), then encode -> propose (with the other requests of the same turn, as one
-// group entry) -> wait until applied -> read the outcome at (index, term). A write that cannot be served becomes a 503 with Retry-After and the leader
+// with another body), then encode -> propose (at once when nothing of this node's is in flight,
+// else with the other requests of the turn, as one group entry) -> wait until applied -> read the
+// outcome at (index, term). A write that cannot be served becomes a 503 with Retry-After and the leader
 // this node knows of, and its code says what a retry risks: most mean "nothing was written";
 // SYNCPAY_ERR_NOT_COMMITTED means "it was appended but can never commit"; only
 // SYNCPAY_ERR_OUTCOME_UNKNOWN means "it may have committed", and there a retry is harmless only
@@ -63,6 +64,8 @@ export class LedgerWriter {
   private readonly inFlightKeys = new Set<string>();
   private inFlight = 0;
   private queue: Queued[] = [];
+  /** Entries this writer proposed whose fate consensus has not told yet. */
+  private proposing = 0;
 
   constructor(private readonly services: NodeServices) {}
 
@@ -104,7 +107,15 @@ export class LedgerWriter {
       return { ok: false, problem: { status: 413, code: 'SYNCPAY_ERR_ENTRY_TOO_LARGE', detail: 'the request makes a log entry larger than a peer message may carry' } };
     }
     const placed = await new Promise<Placed>((settle, fail) => {
-      this.queue.push({ data, bytes, command, settle, fail });
+      const queued: Queued = { data, bytes, command, settle, fail };
+      // With nothing of this node's in flight, waiting for the end of the turn would only add to
+      // the latency of a lone client: propose at once. Requests that come while entries are in
+      // flight have time to gather, and go together at the end of the turn.
+      if (this.proposing === 0 && this.queue.length === 0) {
+        this.propose1([queued]);
+        return;
+      }
+      this.queue.push(queued);
       if (this.queue.length === 1) setImmediate(this.flush);
     });
     return this.answer(placed, command);
@@ -130,13 +141,20 @@ export class LedgerWriter {
       let to = from + 1;
       let bytes = groupOverheadBytes(1) + queued[from]!.bytes;
       while (to < queued.length && bytes + 1 + queued[to]!.bytes <= bytesMax) bytes += 1 + queued[to++]!.bytes;
-      const members = queued.slice(from, to);
-      this.submit(members).catch((err: unknown) => {
-        for (const m of members) m.fail(err);
-      });
+      this.propose1(queued.slice(from, to));
       from = to;
     }
   };
+
+  /** Proposes one entry of `members`; an exception reaches each of them. */
+  private propose1(members: readonly Queued[]): void {
+    this.proposing++;
+    this.submit(members)
+      .catch((err: unknown) => {
+        for (const m of members) m.fail(err);
+      })
+      .finally(() => this.proposing--);
+  }
 
   /** Proposes one entry and tells each of its requests where it went (settling twice is harmless). */
   private async submit(members: readonly Queued[]): Promise<void> {

@@ -1,17 +1,31 @@
 // The write path joins the requests of one turn into group entries (LedgerWriter in
-// runtime/http/ledger-write.ts): each request still gets its own answer, from its own command's
-// outcome; a lone request stays an entry of its own; a group never outgrows http.groupBytesMax or
+// runtime/http/ledger-write.ts) while entries of its own are in flight: each request still gets its
+// own answer, from its own command's outcome; a request that finds nothing in flight is proposed at
+// once, as an entry of its own; a group never outgrows http.groupBytesMax or
 // what one peer message may carry; and a refused proposal refuses every request in it alike.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
 import { decodeEntry, encodeCommand } from '../../machines/ledger/codec.ts';
+import { createLedgerActor, type LedgerActor } from '../../actors/ledger.actor.ts';
+import type { LedgerCommand } from '../../machines/ledger/types.ts';
+import { LedgerWriter } from '../../runtime/http/ledger-write.ts';
+import type { NodeServices } from '../../runtime/http/services.ts';
+import { fakeEnv } from '../ledger/fake-env.ts';
+import { tr, transfers } from '../ledger/helpers.ts';
 import { FakeLog, fakeNode } from '../ledger/http-fakes.ts';
+
+/** A log whose proposals take a turn to commit, so requests arriving meanwhile gather. */
+function slowLog(): FakeLog {
+  const log = new FakeLog();
+  log.proposeTurns = 1;
+  return log;
+}
 
 const payments = (n: number) => Array.from({ length: n }, (_, i) => ({ amount: `${i + 1}.00`, sender: `s${i}`, receiver: `r${i}` }));
 
 test('requests of one turn share an entry, and each answer is its own request\'s', async () => {
-  const log = new FakeLog();
+  const log = slowLog();
   const node = await fakeNode({ log });
   const bodies = payments(20);
   const answers = await Promise.all(bodies.map((payload) => node.app.inject({ method: 'POST', url: '/payment', payload })));
@@ -32,7 +46,7 @@ test('requests of one turn share an entry, and each answer is its own request\'s
 });
 
 test('a lone request is proposed as a command entry, not a group of one', async () => {
-  const log = new FakeLog();
+  const log = slowLog();
   const node = await fakeNode({ log });
   const res = await node.app.inject({ method: 'POST', url: '/payment', payload: payments(1)[0] });
   assert.is(res.statusCode, 200, res.body);
@@ -43,7 +57,7 @@ test('a lone request is proposed as a command entry, not a group of one', async 
 
 test('groups are cut where an entry would outgrow half a peer message', async () => {
   const config: Config = { ...DEFAULT_CONFIG, link: { ...DEFAULT_CONFIG.link, messageBytesMax: 1200 } };
-  const log = new FakeLog();
+  const log = slowLog();
   const node = await fakeNode({ log, config });
   const answers = await Promise.all(payments(12).map((payload) => node.app.inject({ method: 'POST', url: '/payment', payload })));
   for (const res of answers) assert.is(res.statusCode, 200, res.body);
@@ -55,7 +69,7 @@ test('groups are cut where an entry would outgrow half a peer message', async ()
 
 test('groups stop at http.groupBytesMax, and a request as large as that is proposed alone', async () => {
   const config: Config = { ...DEFAULT_CONFIG, http: { ...DEFAULT_CONFIG.http, groupBytesMax: 350 } };
-  const log = new FakeLog();
+  const log = slowLog();
   const node = await fakeNode({ log, config });
   const small = payments(12);
   const large = { amount: '99.00', sender: 'big-sender', receiver: 'big-receiver', reference: 'r'.repeat(250) };
@@ -77,7 +91,7 @@ test('groups are cut by UTF-8 bytes, each as full as the limit allows', async ()
   // Each command is about 190 characters and 310 bytes: 940 bytes take two and the group's own 30
   // bytes, but would take four counted in characters, and three without the group's own bytes.
   const config: Config = { ...DEFAULT_CONFIG, http: { ...DEFAULT_CONFIG.http, groupBytesMax: 940 } };
-  const log = new FakeLog();
+  const log = slowLog();
   const node = await fakeNode({ log, config });
   const bodies = Array.from({ length: 12 }, (_, i) => ({ debit_account_id: `s${i}`, credit_account_id: `r${i}`, amount: '1.00', reference: '€'.repeat(60) }));
   const answers = await Promise.all(bodies.map((payload) => node.app.inject({ method: 'POST', url: '/v1/transfers', payload })));
@@ -91,18 +105,19 @@ test('groups are cut by UTF-8 bytes, each as full as the limit allows', async ()
   assert.ok(log.entries.length > 1 && log.entries.length < 12, `12 requests in ${log.entries.length} entries`);
   sizes.forEach((size, k) => {
     assert.ok(size <= 940, `entry ${k} holds ${size} bytes`);
-    if (k + 1 < sizes.length) assert.ok(size + 1 + firsts[k + 1]! > 940, `entry ${k} (${size} bytes) had room for the next command (${firsts[k + 1]} bytes)`);
+    // The first request found nothing in flight and went at once, alone.
+    if (k >= 1 && k + 1 < sizes.length) assert.ok(size + 1 + firsts[k + 1]! > 940, `entry ${k} (${size} bytes) had room for the next command (${firsts[k + 1]} bytes)`);
   });
   await node.close();
 });
 
 test('an outcome that cannot be known names each request\'s own transfer', async () => {
-  const log = new FakeLog();
+  const log = slowLog();
   const node = await fakeNode({ log });
   log.failWith = { ok: false, code: 'SYNCPAY_ERR_OUTCOME_UNKNOWN', detail: 'the leader went away', leader: null, retryAfterMs: 50 };
   const ids = ['t-a', 't-b', 't-c'];
   const answers = await Promise.all(ids.map((id) => node.app.inject({ method: 'POST', url: '/v1/transfers', payload: { id, debit_account_id: 'x', credit_account_id: 'y', amount: '2.00' } })));
-  assert.is(log.proposals, 1, 'one entry for the three');
+  assert.is(log.proposals, 2, 'the first at once, the other two in one entry');
   answers.forEach((res, i) => {
     assert.is(res.statusCode, 503);
     const body = res.json() as Record<string, unknown>;
@@ -113,7 +128,7 @@ test('an outcome that cannot be known names each request\'s own transfer', async
 });
 
 test('a refused proposal refuses every request it carried, each with the same code and nothing written', async () => {
-  const log = new FakeLog();
+  const log = slowLog();
   const node = await fakeNode({ log });
   log.failWith = { ok: false, code: 'SYNCPAY_ERR_NOT_LEADER', detail: 'not the leader', leader: 'node2', retryAfterMs: 50 };
   const answers = await Promise.all(payments(5).map((payload) => node.app.inject({ method: 'POST', url: '/payment', payload })));
@@ -121,7 +136,7 @@ test('a refused proposal refuses every request it carried, each with the same co
     assert.is(res.statusCode, 503);
     assert.is((res.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_NOT_LEADER');
   }
-  assert.is(log.proposals, 1, 'one entry for the five');
+  assert.is(log.proposals, 2, 'the first at once, the other four in one entry');
   assert.is(node.ledger.api.transferCount(), 0);
   await node.close();
 });
@@ -140,6 +155,26 @@ test('an exception on the way to consensus answers every request it carried, non
   }
   assert.is(node.ledger.api.transferCount(), 0);
   await node.close();
+});
+
+test('a request that finds nothing of its node in flight is proposed at once, not at the end of the turn', async () => {
+  const log = slowLog();
+  const ledger = createLedgerActor(fakeEnv()) as LedgerActor;
+  await ledger.start();
+  log.ledgers.add(ledger);
+  const services = { nodeId: 'node1', config: DEFAULT_CONFIG, consensus: () => log.consensus('node1'), ledger: () => ledger.api } as unknown as NodeServices;
+  const writer = new LedgerWriter(services);
+  const request = (id: string) => ({ key: null, hash: id, build: (): LedgerCommand => transfers([tr({ id, from: 'a', to: 'b', amount: 5n })]) });
+  const first = writer.write(request('w1'));
+  assert.is(log.proposals, 1, 'proposed within the call');
+  const second = writer.write(request('w2'));
+  const third = writer.write(request('w3'));
+  assert.is(log.proposals, 1, 'the next ones wait while the first is in flight');
+  const answers = await Promise.all([first, second, third]);
+  assert.ok(answers.every((a) => a.ok));
+  assert.is(log.proposals, 2, 'and went together');
+  assert.is(decodeEntry(log.entries[1]!.data).type, 'group');
+  await ledger.stop();
 });
 
 test.run();

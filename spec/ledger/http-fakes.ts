@@ -29,6 +29,8 @@ export class FakeLog {
   deliver = true;
   proposals = 0;
   readIndexCalls = 0;
+  /** Turns of the event loop a proposal takes to commit (0: at once), as a real round takes time. */
+  proposeTurns = 0;
 
   append(data: string): ProposeSuccess {
     this.ms += 1;
@@ -47,6 +49,7 @@ export class FakeLog {
     return {
       propose: async (data) => {
         this.proposals++;
+        for (let turn = 0; turn < this.proposeTurns; turn++) await new Promise((resolve) => setImmediate(resolve));
         if (this.failWith !== null) return this.failWith;
         if (this.overwriteNext) {
           this.overwriteNext = false;
