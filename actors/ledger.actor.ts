@@ -328,8 +328,9 @@ class LedgerActorImpl implements LedgerActor {
     }
     const last = history.entries[history.entries.length - 1]?.index ?? history.snapshot?.index ?? 0;
     const next = history.entries.find((e) => e.index > this.applied);
-    // The outcome ring keeps only its last `size` entries: older outcomes of a long replay would
-    // be built only to be overwritten (with batches, a thousand result objects per entry).
+    // The outcome ring keeps at most its last `size` entries (fewer with group entries, which weigh
+    // their commands): older outcomes of a long replay would be built only to be overwritten (with
+    // batches, a thousand result objects per entry).
     if (next !== undefined && next.index === this.applied + 1) this.applyEntries(history.entries, last - this.outcomes.size + 1);
     return last;
   }

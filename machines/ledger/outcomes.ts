@@ -74,6 +74,10 @@ export class OutcomeRing {
     return this.held;
   }
 
+  /**
+   * Entries are put as the ledger applies them: contiguous, ascending indexes (after clear(), from
+   * anywhere). The eviction walk relies on it: it starts at the oldest index that may be held.
+   */
   put(index: number, term: number, outcome: EntryOutcome): void {
     const slot = index % this.size;
     if (this.indexes[slot]! >= 0) this.drop(slot);

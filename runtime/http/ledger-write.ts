@@ -43,7 +43,7 @@ export interface WriteRequest {
   readonly build: (idempotency: { key: string; requestHash: string } | null, via: string | null) => LedgerCommand;
 }
 
-/** A request's command waiting for the end of the turn, when the turn's commands are proposed. */
+/** A request's command on its way to an entry: proposed at once, or queued for the end of the turn. */
 interface Queued {
   readonly data: string;
   /** UTF-8 length of `data`: peer messages and the group limit count bytes, not characters. */
@@ -64,7 +64,7 @@ export class LedgerWriter {
   private readonly inFlightKeys = new Set<string>();
   private inFlight = 0;
   private queue: Queued[] = [];
-  /** Entries this writer proposed whose fate consensus has not told yet. */
+  /** Entries this writer proposed that are not yet applied here (or given up on: an error, a refusal, the wait timed out). */
   private proposing = 0;
 
   constructor(private readonly services: NodeServices) {}

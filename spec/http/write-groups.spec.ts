@@ -127,6 +127,18 @@ test('an outcome that cannot be known names each request\'s own transfer', async
   await node.close();
 });
 
+test('the 413 for one request counts UTF-8 bytes', async () => {
+  // Half a message is 300 bytes: 85 euro signs are 85 characters but 255 bytes of reference.
+  const config: Config = { ...DEFAULT_CONFIG, link: { ...DEFAULT_CONFIG.link, messageBytesMax: 600 } };
+  const node = await fakeNode({ log: slowLog(), config });
+  const ascii = await node.app.inject({ method: 'POST', url: '/v1/transfers', payload: { debit_account_id: 'a', credit_account_id: 'b', amount: '1.00', reference: 'e'.repeat(85) } });
+  assert.ok(ascii.statusCode < 300, ascii.body);
+  const wide = await node.app.inject({ method: 'POST', url: '/v1/transfers', payload: { debit_account_id: 'a', credit_account_id: 'b', amount: '1.00', reference: '€'.repeat(85) } });
+  assert.is(wide.statusCode, 413);
+  assert.is((wide.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_ENTRY_TOO_LARGE');
+  await node.close();
+});
+
 test('a refused proposal refuses every request it carried, each with the same code and nothing written', async () => {
   const log = slowLog();
   const node = await fakeNode({ log });
@@ -142,9 +154,15 @@ test('a refused proposal refuses every request it carried, each with the same co
 });
 
 test('an exception on the way to consensus answers every request it carried, none hangs', async () => {
+  const proposed: string[] = [];
   class ThrowingLog extends FakeLog {
     override consensus(self: string) {
-      return { ...super.consensus(self), propose: async (): Promise<never> => { throw new Error('propose broke'); } };
+      // A turn before it throws, so the requests behind the first gather into a group.
+      return { ...super.consensus(self), propose: async (data: string): Promise<never> => {
+        proposed.push(data);
+        await new Promise((resolve) => setImmediate(resolve));
+        throw new Error('propose broke');
+      } };
     }
   }
   const node = await fakeNode({ log: new ThrowingLog() });
@@ -153,6 +171,7 @@ test('an exception on the way to consensus answers every request it carried, non
     assert.is(res.statusCode, 500);
     assert.is((res.json() as Record<string, unknown>).code, 'SYNCPAY_ERR_INTERNAL');
   }
+  assert.ok(proposed.some((data) => decodeEntry(data).type === 'group'), 'a group was among the failed proposals');
   assert.is(node.ledger.api.transferCount(), 0);
   await node.close();
 });
@@ -173,7 +192,12 @@ test('a request that finds nothing of its node in flight is proposed at once, no
   const answers = await Promise.all([first, second, third]);
   assert.ok(answers.every((a) => a.ok));
   assert.is(log.proposals, 2, 'and went together');
-  assert.is(decodeEntry(log.entries[1]!.data).type, 'group');
+  const group = decodeEntry(log.entries[1]!.data);
+  assert.equal(group.type === 'group' ? group.commands.map((c) => (c.type === 'transfer.create' ? c.transfers[0]!.id : '')) : [], ['w2', 'w3'], 'in the order they came');
+  // Once nothing is in flight again, the next request goes at once.
+  const fourth = writer.write(request('w4'));
+  assert.is(log.proposals, 3, 'proposed within the call');
+  assert.ok((await fourth).ok);
   await ledger.stop();
 });
 

@@ -66,6 +66,13 @@ test('a group weighs its commands: the oldest entries are dropped until the comm
   assert.is(ring.commandsHeld, 0);
 });
 
+test('a slot reused by a newer entry gives back the old one\'s weight', () => {
+  const ring = new OutcomeRing(4);
+  for (let index = 1; index <= 10; index++) ring.put(index, 1, applied(index, 1));
+  assert.is(ring.commandsHeld, 4);
+  for (let index = 7; index <= 10; index++) assert.equal(ring.get(index, 1), applied(index, 1), `index ${index} kept`);
+});
+
 test('a long run of group entries never holds more commands than the ring\'s size', () => {
   const ring = new OutcomeRing(64);
   for (let index = 1; index <= 5000; index++) {
