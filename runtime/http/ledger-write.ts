@@ -112,7 +112,7 @@ export class LedgerWriter {
       // the latency of a lone client: propose at once. Requests that come while entries are in
       // flight have time to gather, and go together at the end of the turn.
       if (this.proposing === 0 && this.queue.length === 0) {
-        this.propose1([queued]);
+        this.proposeEntry([queued]);
         return;
       }
       this.queue.push(queued);
@@ -127,10 +127,10 @@ export class LedgerWriter {
   }
 
   /**
-   * Proposes what this turn queued: a lone command as its own entry, several as group entries
-   * (encodeGroup) of as many as fit `http.groupBytesMax` (and one peer message); a command that
-   * large alone stays alone. Followers then store, hash, parse and apply one
-   * entry where they would have handled one per request, which is most of their work per payment.
+   * Proposes what this turn queued, in order: as group entries (encodeGroup) of as many commands as
+   * fit `http.groupBytesMax` and one peer message, a command with no room beside it as an entry of
+   * its own. Followers then store, hash-chain, frame and parse one entry where they would have
+   * handled one per request.
    */
   private readonly flush = (): void => {
     const queued = this.queue;
@@ -141,13 +141,13 @@ export class LedgerWriter {
       let to = from + 1;
       let bytes = groupOverheadBytes(1) + queued[from]!.bytes;
       while (to < queued.length && bytes + 1 + queued[to]!.bytes <= bytesMax) bytes += 1 + queued[to++]!.bytes;
-      this.propose1(queued.slice(from, to));
+      this.proposeEntry(queued.slice(from, to));
       from = to;
     }
   };
 
   /** Proposes one entry of `members`; an exception reaches each of them. */
-  private propose1(members: readonly Queued[]): void {
+  private proposeEntry(members: readonly Queued[]): void {
     this.proposing++;
     this.submit(members)
       .catch((err: unknown) => {
