@@ -138,9 +138,10 @@ export class LedgerWriter {
     const bytesMax = Math.min(this.services.config.http.groupBytesMax, this.entryBytesMax());
     let from = 0;
     while (from < queued.length) {
+      // `to` is where the entry ends; `bytes` counts its commands alone, the group adds its own.
       let to = from + 1;
-      let bytes = groupOverheadBytes(1) + queued[from]!.bytes;
-      while (to < queued.length && bytes + 1 + queued[to]!.bytes <= bytesMax) bytes += 1 + queued[to++]!.bytes;
+      let bytes = queued[from]!.bytes;
+      while (to < queued.length && bytes + queued[to]!.bytes + groupOverheadBytes(to + 1 - from) <= bytesMax) bytes += queued[to++]!.bytes;
       this.proposeEntry(queued.slice(from, to));
       from = to;
     }
