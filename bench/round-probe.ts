@@ -43,6 +43,9 @@ try {
   let cpuAtStart: number[] = [];
   let machineAtStart = machineTicks();
   let okAtStart = 0;
+  // The leader's commit index over the second half: entries per second, and so units per entry.
+  const commitIndex = async (): Promise<number> => (await cluster.json<{ commit_index?: number }>(leader, '/status')).body.commit_index ?? 0;
+  let indexAtStart: Promise<number> = Promise.resolve(0);
   // A line every 10 s: what a unit costs as the ledger grows (snapshots, collections of a larger heap).
   let windowCpu = processCpuUs();
   let windowOk = 0;
@@ -58,6 +61,7 @@ try {
     cpuAtStart = processCpuUs();
     machineAtStart = machineTicks();
     okAtStart = ok;
+    indexAtStart = commitIndex();
   }, (seconds * 1000) / 2);
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (Date.now() < until) {
@@ -78,6 +82,7 @@ try {
   clearInterval(windows);
   const cpuAtEnd = processCpuUs();
   const machineAtEnd = machineTicks();
+  const entries = (await commitIndex()) - (await indexAtStart);
   client.close();
   console.log(`leader ${leader}: ${(ok / seconds).toFixed(0)} ${batchSize > 1 ? `transfers/s in batches of ${batchSize}` : 'payments/s'} at concurrency ${concurrency} (${other} not ok${other > 0 ? `: ${[...refusals].map(([k, v]) => `${v}x ${k}`).join(', ')}` : ''})`);
   for (const [key, first] of firstRefusals) console.log(`  first ${key} at ${first}`);
@@ -87,6 +92,7 @@ try {
   // Per transfer in batches the figures are a few µs each: one decimal keeps a 5% change visible.
   const digits = batchSize > 1 ? 1 : 0;
   console.log(`CPU µs per ${batchSize > 1 ? 'transfer' : 'payment'} in the second half: ${names.map((name, i) => `${name} ${(perPayment[i] ?? 0).toFixed(digits)}`).join(', ')}; total ${perPayment.reduce((a, b) => a + b, 0).toFixed(digits)}`);
+  console.log(`entries committed in the second half: ${(entries / (seconds / 2)).toFixed(0)}/s, ${(measured / Math.max(1, entries)).toFixed(1)} ${batchSize > 1 ? 'transfers' : 'payments'} per entry`);
   const ticks = machineAtEnd.map((t, i) => t - (machineAtStart[i] ?? 0));
   const all = ticks.reduce((a, b) => a + b, 0);
   const share = (i: number): string => `${((100 * (ticks[i] ?? 0)) / all).toFixed(1)}%`;
