@@ -10,7 +10,7 @@ import { pureSha256 } from './sha256.ts';
 import type { SnapshotWriter } from './snapshot.ts';
 import { SNAPSHOT_FORMAT_VERSION, SNAPSHOT_MAGIC, STATUS_OF } from './snapshot-format.ts';
 import { amountOf } from './shared-amounts.ts';
-import { addAccount, addTransfer, createLedgerState, trackExpiry } from './state.ts';
+import { addAccount, addTransfer, createLedgerState, setStatus, trackExpiry } from './state.ts';
 import type { Account, ItemResult, LedgerState, Transfer, TransferFlags } from './types.ts';
 import type { SnapshotText } from '../snapshot-text.ts';
 
@@ -95,7 +95,9 @@ export function* restoreSteps(text: SnapshotText, hasher: IncrementalLedgerHash,
     assert(seq > lastSeq && seq < transferCount && status !== undefined, 'ledger snapshot: bad status row');
     const t = state.transferLog.at(seq)!;
     assert(t.flags.pending, 'ledger snapshot: status of a transfer that is not pending');
-    state.transferLog.setStatus(seq, status);
+    // Through the state, which records the change: the hasher has already folded this transfer
+    // (as pending) if a step's digest came after its row.
+    setStatus(state, seq, status);
     trackExpiry(state, t);
     lastSeq = seq;
   }
@@ -155,11 +157,15 @@ function transferRow(r: LineReader, byNumber: readonly Account[], hlc: string, t
     assert(typeof parsed === 'string', 'ledger snapshot: bad reference');
     reference = parsed;
   }
+  const flags = transferFlags(bits);
   return {
     id: text.slice(start, c1), debitAccountId: debit.id, creditAccountId: credit.id, amount,
-    currency: currency === '' ? debit.currency : currency, flags: transferFlags(bits),
+    currency: currency === '' ? debit.currency : currency, flags,
     pendingId: pendingId === '' ? null : pendingId, timeoutMs: timeoutText === '' ? 0 : count(timeoutText),
-    reference, timestamp, hlc, seq, status: null,
+    // A pending transfer starts out pending, as it did when it was made; its status row, further
+    // on, moves it on through setStatus. The hasher folds rows as it goes and follows status
+    // changes only from pending: a status arriving on a row folded without one would be missed.
+    reference, timestamp, hlc, seq, status: flags.pending ? 'pending' : null,
   };
 }
 
@@ -178,7 +184,10 @@ function idempotencyRow(state: LedgerState, line: string): void {
     assert(Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && isResultCode(x[1]), 'ledger snapshot: bad result');
     return { id: x[0] as string, code: x[1] };
   });
-  state.idempotency.set(key, { key, requestHash, createdAt, response: { index, hlc, via, results: items } });
+  const record = { key, requestHash, createdAt, response: { index, hlc, via, results: items } };
+  state.idempotency.set(key, record);
+  // Recorded as changed, as apply does: the hasher took the (then empty) set at a step's digest.
+  state.changed.idempotency.add(record);
 }
 
 /**
