@@ -224,11 +224,17 @@ export class ConsensusEngine {
     else this.control.push(input);
     if (!this.running) {
       this.running = true;
-      // Start on the next turn: requests and messages that arrive in this one join the same batch
-      // (one append to each follower, one write) instead of a batch each.
-      this.env.ports.clock.defer(() => {
+      const start = (): void => {
         this.loop = this.run();
-      });
+      };
+      // Peer messages start the loop on the next turn, so the messages and requests that arrive in
+      // this one join the same batch (one append to each follower, one write). Client requests
+      // come already gathered: the HTTP layer proposes a turn's requests together at its end
+      // (runtime/http/ledger-write.ts), or a lone one at once. Waiting another turn would hold
+      // them behind a whole further turn of request handling; they start right after the code
+      // that proposed them.
+      if (input.type.startsWith('client.')) queueMicrotask(start);
+      else this.env.ports.clock.defer(start);
     }
   }
 

@@ -1,7 +1,7 @@
 // File-system steps whose order is what makes data survive a crash. POSIX only promises that a
 // file's bytes are on disk after fsync on the file, and that a create, rename or unlink is on disk
 // after fsync on the directory holding it; every helper here exists to do one of those right.
-import { fdatasync, write } from 'node:fs';
+import { constants, fdatasync, write } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_SUFFIX } from './file-names.ts';
@@ -26,7 +26,7 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, position: numbe
   }
 }
 
-/** The two callback calls writeFullyAndSync makes; a spec substitutes short writes. */
+/** The two callback calls appendDurably makes; a spec substitutes short writes. */
 export interface FdIo {
   write(fd: number, bytes: Uint8Array, offset: number, length: number, position: number, done: (err: NodeJS.ErrnoException | null, written: number) => void): void;
   fdatasync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void;
@@ -34,19 +34,42 @@ export interface FdIo {
 
 const NODE_FD_IO: FdIo = { write, fdatasync };
 
+/** How a log segment was opened for appending: see segmentOpenFlags. */
+export interface SegmentOpen {
+  readonly flags: number;
+  /** True when every write is durable on return (O_DSYNC), so no fdatasync is needed after it. */
+  readonly dsync: boolean;
+}
+
 /**
- * Writes all of `bytes` at `position` of the open file `fd`, then fdatasyncs it: a group commit's
- * two steps. Callback I/O with a single promise around both, because this runs once per append
- * round on every node, and each FileHandle call costs a promise and its bookkeeping of its own.
- * It works on the raw descriptor, so nothing else may close that file while it runs (FileHandle
- * would wait): the log store's commit queue runs an append round apart from every close.
+ * Open flags for a log segment (create: a new, empty one; else the last one, to append to).
+ * Where the platform has O_DSYNC (Linux, macOS), a write returns only once its bytes, and the file
+ * size that reaches them, are on disk: an append round is then one write rather than a write and
+ * an fdatasync, one hand-off to libuv's thread pool instead of two. On two busy cores each hand-off
+ * waits for a core, so this shortens every node's part of a round (docs/performance.md, ninth round).
  */
-export function writeFullyAndSync(fd: number, bytes: Uint8Array, position: number, io: FdIo = NODE_FD_IO): Promise<void> {
+export function segmentOpenFlags(create: boolean): SegmentOpen {
+  const base = create ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_RDWR;
+  const dsync = constants.O_DSYNC;
+  return dsync === undefined ? { flags: base, dsync: false } : { flags: base | dsync, dsync: true };
+}
+
+/**
+ * Writes all of `bytes` at `position` of the open file `fd` and resolves once they are durable:
+ * at the last write's return when `fd` was opened with O_DSYNC (`dsync`), else after an
+ * fdatasync: a group commit's durable step. Callback I/O with a single promise around it, because
+ * this runs once per append round on every node, and each FileHandle call costs a promise and its
+ * bookkeeping of its own. It works on the raw descriptor, so nothing else may close that file
+ * while it runs (FileHandle would wait): the log store's commit queue runs an append round apart
+ * from every close.
+ */
+export function appendDurably(fd: number, bytes: Uint8Array, position: number, dsync: boolean, io: FdIo = NODE_FD_IO): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = 0;
     const next = (): void => {
       if (done === bytes.length) {
-        io.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+        if (dsync) resolve();
+        else io.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
         return;
       }
       io.write(fd, bytes, done, bytes.length - done, position + done, (err, written) => {

@@ -5,7 +5,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogEntry } from '../../machines/types.ts';
-import { fsyncDir, removeFiles, removeFilesInOrder, writeFullyAndSync } from './durable-fs.ts';
+import { appendDurably, fsyncDir, removeFiles, removeFilesInOrder, segmentOpenFlags } from './durable-fs.ts';
 import { StorageCorruptError, StorageMisuseError } from './errors.ts';
 import { segmentFileName } from './file-names.ts';
 import { HASH_BYTES, decodeRecordAt, encodeRecord, type EncodedRecord } from './record-codec.ts';
@@ -45,13 +45,20 @@ export interface RoundResult {
   readonly fsyncs: number;
 }
 
+/** The segment appends go to, open for writing; `dsync`: its writes are durable on return (segmentOpenFlags). */
+interface ActiveSegment {
+  readonly name: string;
+  readonly handle: FileHandle;
+  readonly dsync: boolean;
+}
+
 export class SegmentLog {
   private segments: Segment[];
   private lastIndexValue: number;
   private tailHash: Buffer;
   private snapshotIndexValue: number;
   /** Write handle on the segment last written, kept open between rounds. */
-  private active: { readonly name: string; readonly handle: FileHandle } | null = null;
+  private active: ActiveSegment | null = null;
 
   constructor(
     private readonly dir: string,
@@ -134,8 +141,8 @@ export class SegmentLog {
     // only the newest file: recovery accepts a torn tail in the last segment alone.
     let fsyncs = 0;
     for (const w of writes) {
-      const handle = await this.writeHandle(w.seg, w.isNew);
-      await writeFullyAndSync(handle.fd, w.chunks.length === 1 ? w.chunks[0]! : Buffer.concat(w.chunks), w.start);
+      const active = await this.writeHandle(w.seg, w.isNew);
+      await appendDurably(active.handle.fd, w.chunks.length === 1 ? w.chunks[0]! : Buffer.concat(w.chunks), w.start, active.dsync);
       fsyncs++;
       if (w.isNew) await fsyncDir(this.dir);
     }
@@ -283,14 +290,15 @@ export class SegmentLog {
     return buf;
   }
 
-  private async writeHandle(seg: Segment, create: boolean): Promise<FileHandle> {
-    if (this.active !== null && this.active.name === seg.name && !create) return this.active.handle;
+  private async writeHandle(seg: Segment, create: boolean): Promise<ActiveSegment> {
+    if (this.active !== null && this.active.name === seg.name && !create) return this.active;
     await this.closeActive();
-    // 'w' truncates, which is right for a new segment: no valid file can have its name, since
+    // Creating truncates, which is right for a new segment: no valid file can have its name, since
     // recovery and truncation delete empty and dropped segments.
-    const handle = await open(join(this.dir, seg.name), create ? 'w' : 'r+');
-    this.active = { name: seg.name, handle };
-    return handle;
+    const { flags, dsync } = segmentOpenFlags(create);
+    const handle = await open(join(this.dir, seg.name), flags);
+    this.active = { name: seg.name, handle, dsync };
+    return this.active;
   }
 
   private async closeActive(): Promise<void> {

@@ -30,7 +30,9 @@ interface Rig {
   actors: Map<ActorId, NodeActor>;
 }
 
-function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null }, snapshot: null, entries: [] }): Rig {
+function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null }, snapshot: null, entries: [] },
+  /** The clock's `defer`: a microtask by default; `setImmediate` where a spec tells turns apart, as the runtime does. */
+  defer: (fn: () => void) => void = (fn) => queueMicrotask(fn)): Rig {
   const sent: Rig['sent'] = [];
   const held: Rig['held'] = [];
   const toLedger: ActorEvent[] = [];
@@ -55,7 +57,7 @@ function rig(recovered: RecoveredLog = { hardState: { term: 1, votedFor: null },
     monotonicNow: () => mono,
     setTimeout: (fn, ms) => (timers.set(++timerSeq, { at: mono + ms, fn }), timerSeq),
     clearTimeout: (id) => void timers.delete(id as number),
-    defer: (fn) => queueMicrotask(fn),
+    defer,
   };
   advance = (ms: number) => {
     mono += ms;
@@ -259,6 +261,36 @@ test('the leader sends appends while its own write is in flight, and commits onl
   assert.ok(done.ok);
   if (done.ok) assert.equal([done.index, done.term], [2, 2]);
   assert.equal(committed(), [[1], [2]], 'the payment reaches the ledger once it is durable here too');
+});
+
+test('a client proposal goes out to the followers within the turn it was made', async () => {
+  // The runtime's defer: the next turn of the event loop. The HTTP layer proposes a turn's
+  // requests at the turn's end; waiting one more turn would hold them behind another turn's work.
+  const r = rig(undefined, (fn) => void setImmediate(fn));
+  const lr = await boot(r);
+  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
+  await settle();
+  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true });
+  await settle();
+  r.held.shift()!.release();
+  await settle();
+  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false });
+  await settle();
+  assert.is(lr.api.status().role, 'leader');
+  r.held.shift()!.release();
+  // Both followers hold the no-op: appends to them are no longer one at a time (probing).
+  for (const peer of ['b', 'c']) r.deliver(peer, { type: 'peer.appendEntriesReply', term: 2, success: true, index: 1, conflictTerm: 0, conflictIndex: 0, lastIndex: 1 });
+  await settle();
+  const appendsOf = (data: string): string[] => r.sent
+    .filter((s) => s.message.type === 'peer.appendEntries' && (s.message.entries as LogEntry[]).some((e) => e.data === data)).map((s) => s.to).sort();
+  const sentWithinTurn = await new Promise<string[]>((resolve) => {
+    setImmediate(() => {
+      void lr.api.propose('pay');
+      // Microtasks only: still the same turn.
+      void Promise.resolve().then(() => Promise.resolve()).then(() => resolve(appendsOf('pay')));
+    });
+  });
+  assert.equal(sentWithinTurn, ['b', 'c'], 'the proposal left in the turn it was made');
 });
 
 test('describe reports both machines', async () => {

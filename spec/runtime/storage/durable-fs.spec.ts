@@ -1,14 +1,18 @@
-// writeFullyAndSync is the append round's only write: it must put every byte at its position
-// (after what is already there), however few bytes each write call takes, sync only after the
-// last of them, resolve only once the sync is done, and report an I/O error rather than resolve.
+// appendDurably is the append round's only write: it must put every byte at its position (after
+// what is already there), however few bytes each write call takes, sync only after the last of
+// them (or not at all on a segment opened with O_DSYNC, whose writes are durable on return),
+// resolve only once the bytes are durable, and report an I/O error rather than resolve. The log
+// store opens its segments with O_DSYNC where the platform has it (Linux, where the specs run).
 // writeFileAtomicallyWith (snapshot files) flushes the file every `syncBytes` as it goes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomicallyWith, writeFullyAndSync, type FdIo } from '../../../runtime/storage/durable-fs.ts';
+import { appendDurably, segmentOpenFlags, writeFileAtomicallyWith, type FdIo } from '../../../runtime/storage/durable-fs.ts';
+import { openFileLogStore } from '../../../runtime/storage/index.ts';
+import { captureLogger } from '../../support/quiet-ports.ts';
 
 /** An in-memory file whose write calls take at most `per` bytes and answer on a later turn. */
 function shortWrites(per: number): { io: FdIo; file: Buffer; calls: string[]; finishSync: () => void } {
@@ -38,8 +42,8 @@ test('writes every byte at its position, after the bytes already in the file', a
     const handle = await open(path, 'r+');
     const body = Buffer.alloc(300_000, 'x');
     body.write('tail', body.length - 4);
-    await writeFullyAndSync(handle.fd, body, 5);
-    await writeFullyAndSync(handle.fd, new Uint8Array(0), 5 + body.length);
+    await appendDurably(handle.fd, body, 5, false);
+    await appendDurably(handle.fd, new Uint8Array(0), 5 + body.length, false);
     await handle.close();
     const back = readFileSync(path);
     assert.is(back.length, 5 + body.length);
@@ -54,7 +58,7 @@ test('short writes: every byte lands at its place, the sync comes after the last
   const { io, file, calls, finishSync } = shortWrites(7);
   const bytes = Buffer.from('0123456789abcdefghijklmnopqrstu');
   let resolved = false;
-  const done = writeFullyAndSync(3, bytes, 10, io).then(() => {
+  const done = appendDurably(3, bytes, 10, false, io).then(() => {
     resolved = true;
   });
   for (let turn = 0; turn < 50 && !calls.includes('sync'); turn++) await new Promise((r) => setImmediate(r));
@@ -67,6 +71,50 @@ test('short writes: every byte lands at its place, the sync comes after the last
   assert.is(file.subarray(10, 10 + bytes.length).toString(), bytes.toString());
 });
 
+test('on a descriptor opened with O_DSYNC: every byte at its place, no fdatasync, resolved after the last write', async () => {
+  const { io, file, calls, finishSync } = shortWrites(5);
+  const bytes = Buffer.from('0123456789abcdefgh');
+  let resolved = false;
+  const done = appendDurably(3, bytes, 4, true, io).then(() => {
+    resolved = true;
+  });
+  for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r));
+  assert.is(resolved, false, 'not resolved before the last write returned');
+  for (let turn = 0; turn < 50 && !resolved; turn++) await new Promise((r) => setImmediate(r));
+  finishSync(); // (a sync, had one been asked for, is let finish so a failure reports rather than hangs)
+  await done;
+  assert.equal(calls, ['write 4 5', 'write 9 5', 'write 14 5', 'write 19 3']);
+  assert.is(file.subarray(4, 4 + bytes.length).toString(), bytes.toString());
+});
+
+test('the log store appends through a descriptor opened with O_DSYNC, and its records read back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'syncpay-durable-fs-'));
+  const O_DSYNC = 0o10000; // Linux's value, as /proc/self/fdinfo prints flags (octal)
+  try {
+    assert.ok(segmentOpenFlags(true).dsync && segmentOpenFlags(false).dsync, 'O_DSYNC is available on Linux');
+    const store = await openFileLogStore({ dir, logger: captureLogger() });
+    await store.load();
+    await store.append([{ index: 1, term: 1, kind: 'command', hlc: 'h1', data: '{"a":1}' }]);
+    const segmentFds = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir) && readlinkSync(`/proc/self/fd/${fd}`).endsWith('.seg');
+      } catch {
+        return false; // the directory's own descriptor, closed while it was listed
+      }
+    });
+    assert.is(segmentFds.length, 1, 'one segment open for appending');
+    const flags = Number.parseInt(/flags:\s+([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${segmentFds[0]}`, 'utf8'))?.[1] ?? '0', 8);
+    assert.ok((flags & O_DSYNC) !== 0, `segment opened with O_DSYNC (flags ${flags.toString(8)})`);
+    await store.close();
+    const again = await openFileLogStore({ dir, logger: captureLogger() });
+    const back = await again.load();
+    assert.equal(back.entries.map((e) => e.data), ['{"a":1}']);
+    await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a write call that writes nothing is an error, and nothing is synced', async () => {
   const calls: string[] = [];
   const io: FdIo = {
@@ -77,7 +125,7 @@ test('a write call that writes nothing is an error, and nothing is synced', asyn
     },
   };
   let failed: unknown = null;
-  await writeFullyAndSync(3, Buffer.from('abc'), 0, io).catch((err: unknown) => {
+  await appendDurably(3, Buffer.from('abc'), 0, false, io).catch((err: unknown) => {
     failed = err;
   });
   assert.match(String(failed), /write returned 0/);
@@ -91,7 +139,7 @@ test('rejects when the descriptor cannot be written', async () => {
     writeFileSync(path, 'x');
     const handle = await open(path, 'r');
     let failed: unknown = null;
-    await writeFullyAndSync(handle.fd, Buffer.from('nope'), 0).catch((err: unknown) => {
+    await appendDurably(handle.fd, Buffer.from('nope'), 0, true).catch((err: unknown) => {
       failed = err;
     });
     await handle.close();
