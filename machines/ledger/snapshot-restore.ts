@@ -38,8 +38,9 @@ export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerH
 /**
  * deserializeLedger in steps of about ROWS_PER_STEP rows, so a caller can spread a restore of
  * millions of transfers over many turns of the event loop. Each step folds what it read into
- * `hasher`, so the check at the end costs no more than a step. The state it returns is the only
- * one to use: what it builds in between is incomplete.
+ * `hasher` (accounts are folded at the first step of transfers), so the check at the end costs no
+ * more than a step. The state it returns is the only one to use: what it builds in between is
+ * incomplete.
  */
 export function* restoreSteps(text: SnapshotText, hasher: IncrementalLedgerHash, writer: SnapshotWriter | undefined,
   indexSeed: number): Generator<void, LedgerState, void> {
@@ -70,6 +71,7 @@ export function* restoreSteps(text: SnapshotText, hasher: IncrementalLedgerHash,
   r.startCapture();
   let hlc: string | null = null;
   let timestamp = 0;
+  let pendings = 0;
   while (state.transferLog.length < transferCount) {
     if (++read % ROWS_PER_STEP === 0) {
       hasher.digest(state);
@@ -83,12 +85,21 @@ export function* restoreSteps(text: SnapshotText, hasher: IncrementalLedgerHash,
       continue;
     }
     assert(hlc !== null, 'ledger snapshot: transfer before any stamp line');
-    addTransfer(state, transferRow(r, byNumber, hlc, timestamp, state.transferLog.length));
+    const t = transferRow(r, byNumber, hlc, timestamp, state.transferLog.length);
+    if (t.flags.pending) pendings++;
+    addTransfer(state, t);
   }
   const rows = r.endCapture();
+  // Rows ascend and each names a pending transfer, so as many rows as pending transfers means one
+  // each: a lost row would leave a transfer pending that its ledger had finished, hash and all
+  // (a pending transfer starts out pending), and out of the expiry heap.
+  assert(statusCount === pendings, 'ledger snapshot: status rows do not match the pending transfers');
   let lastSeq = -1;
   for (let i = 0; i < statusCount; i++) {
-    if (++read % ROWS_PER_STEP === 0) yield;
+    if (++read % ROWS_PER_STEP === 0) {
+      hasher.digest(state);
+      yield;
+    }
     const f = r.line().split(',');
     const seq = f.length === 2 ? base36(f[0]!, 0, f[0]!.length) : -1;
     const status = STATUS_OF[f[1] ?? ''];
@@ -101,9 +112,17 @@ export function* restoreSteps(text: SnapshotText, hasher: IncrementalLedgerHash,
     trackExpiry(state, t);
     lastSeq = seq;
   }
+  // Pruning walks the records in this order and stops at the first one still young: they must
+  // come oldest first, as the ledger made them.
+  let lastCreatedAt = 0;
   for (let i = 0; i < idempotencyCount; i++) {
-    if (++read % ROWS_PER_STEP === 0) yield;
-    idempotencyRow(state, r.line());
+    if (++read % ROWS_PER_STEP === 0) {
+      hasher.digest(state);
+      yield;
+    }
+    const createdAt = idempotencyRow(state, r.line());
+    assert(createdAt >= lastCreatedAt, 'ledger snapshot: idempotency records out of order');
+    lastCreatedAt = createdAt;
   }
   assert(r.atEnd(), 'ledger snapshot: text after the last record');
   assert(hasher.digest(state) === head[7], 'ledger snapshot: state hash mismatch (corrupt snapshot)');
@@ -169,7 +188,8 @@ function transferRow(r: LineReader, byNumber: readonly Account[], hlc: string, t
   };
 }
 
-function idempotencyRow(state: LedgerState, line: string): void {
+/** Adds the record on `line`; returns its creation time. */
+function idempotencyRow(state: LedgerState, line: string): number {
   let row: unknown;
   try {
     row = JSON.parse(line);
@@ -188,6 +208,7 @@ function idempotencyRow(state: LedgerState, line: string): void {
   state.idempotency.set(key, record);
   // Recorded as changed, as apply does: the hasher took the (then empty) set at a step's digest.
   state.changed.idempotency.add(record);
+  return createdAt;
 }
 
 /**
