@@ -36,9 +36,11 @@ export function parseHead(buf: Buffer, end: number): Head | null {
   // One lower-cased copy of the block, read line by line with indexOf: the three headers that
   // frame a body are all this client looks at (split, trim and a lower-casing per line cost
   // more than the rest of an answer's handling).
-  const text = buf.toString('latin1', 0, end).toLowerCase();
-  const statusLine = /^http\/1\.[01] (\d{3})/.exec(text);
+  const raw = buf.toString('latin1', 0, end);
+  // The protocol name is case-sensitive (RFC 9112); header names are not.
+  const statusLine = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
   if (statusLine === null) return null;
+  const text = raw.toLowerCase();
   let length = -2;
   let close = false;
   let at = text.indexOf('\r\n');
@@ -49,6 +51,8 @@ export function parseHead(buf: Buffer, end: number): Head | null {
     const colon = text.indexOf(':', start);
     if (colon <= start || colon >= lineEnd) return null;
     const first = text.charCodeAt(start);
+    // A line starting with whitespace continues the one before (obs-fold): not ours to accept.
+    if (first === 0x20 || first === 0x09) return null;
     // c (content-length, connection) or t (transfer-encoding): no other header frames the body.
     if (first === 0x63 || first === 0x74) {
       const name = text.slice(start, colon).trim();

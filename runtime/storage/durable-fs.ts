@@ -43,15 +43,17 @@ export interface SegmentOpen {
 
 /**
  * Open flags for a log segment (create: a new, empty one; else the last one, to append to).
- * Where the platform has O_DSYNC (Linux, macOS), a write returns only once its bytes, and the file
- * size that reaches them, are on disk: an append round is then one write rather than a write and
- * an fdatasync, one hand-off to libuv's thread pool instead of two. On two busy cores each hand-off
- * waits for a core, so this shortens every node's part of a round (docs/performance.md, ninth round).
+ * On Linux, O_DSYNC makes a write return only once its bytes, and the file size that reaches them,
+ * are on disk, as if fdatasync had followed it: an append round is then one write rather than a
+ * write and an fdatasync, one hand-off to libuv's thread pool instead of two. On two busy cores each
+ * hand-off waits for a core, so this shortens every node's part of a round (docs/performance.md,
+ * ninth round). Elsewhere the fdatasync stays: on macOS, libuv's fdatasync is F_FULLFSYNC, which
+ * also empties the drive's cache, and an O_DSYNC write does not.
  */
-export function segmentOpenFlags(create: boolean): SegmentOpen {
+export function segmentOpenFlags(create: boolean, platform: string = process.platform): SegmentOpen {
   const base = create ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_RDWR;
   const dsync = constants.O_DSYNC;
-  return dsync === undefined ? { flags: base, dsync: false } : { flags: base | dsync, dsync: true };
+  return platform !== 'linux' || dsync === undefined ? { flags: base, dsync: false } : { flags: base | dsync, dsync: true };
 }
 
 /**

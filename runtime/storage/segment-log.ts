@@ -91,8 +91,8 @@ export class SegmentLog {
   }
 
   /**
-   * One group commit: encodes every job's entries, writes each touched segment with one write,
-   * fsyncs, and only then settles the jobs. A job that breaks index contiguity is rejected on its
+   * One group commit: encodes every job's entries, writes each touched segment with one durable
+   * write (appendDurably: O_DSYNC, or a write and an fdatasync), and only then settles the jobs. A job that breaks index contiguity is rejected on its
    * own and the rest proceed. An I/O error propagates, leaving the jobs for the caller to fail.
    */
   async appendRound(jobs: readonly AppendJob[]): Promise<RoundResult> {
@@ -297,6 +297,11 @@ export class SegmentLog {
     // recovery and truncation delete empty and dropped segments.
     const { flags, dsync } = segmentOpenFlags(create);
     const handle = await open(join(this.dir, seg.name), flags);
+    // An O_DSYNC write makes only its own bytes durable. Bytes an earlier process wrote to this
+    // segment and never synced (killed between its write and its fdatasync) are made durable
+    // before anything is appended after them: a power cut must not leave a hole under records
+    // this node acknowledged.
+    if (!create) await handle.datasync();
     this.active = { name: seg.name, handle, dsync };
     return this.active;
   }

@@ -30,6 +30,10 @@ test('parseHead reads the status, the body framing and Connection: close', () =>
   assert.is(head('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'), null);
   assert.is(head('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n'), null);
   assert.is(head('SPDY/3 200 OK\r\nContent-Length: 0\r\n\r\n'), null);
+  // Header names in any case; the protocol name only as HTTP; no folded lines.
+  assert.equal(head('HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh: 3\r\nCONNECTION: Close\r\n\r\n'), { status: 200, bodyStart: 57, length: 3, close: true });
+  assert.is(head('http/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'), null);
+  assert.is(head('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n X-Folded: 1\r\n\r\n'), null);
 });
 
 test('decodeChunked waits for the last chunk and joins the chunks', () => {

@@ -91,7 +91,9 @@ test('the log store appends through a descriptor opened with O_DSYNC, and its re
   const dir = mkdtempSync(join(tmpdir(), 'syncpay-durable-fs-'));
   const O_DSYNC = 0o10000; // Linux's value, as /proc/self/fdinfo prints flags (octal)
   try {
-    assert.ok(segmentOpenFlags(true).dsync && segmentOpenFlags(false).dsync, 'O_DSYNC is available on Linux');
+    assert.ok(segmentOpenFlags(true).dsync && segmentOpenFlags(false).dsync, 'O_DSYNC is used on Linux');
+    // Elsewhere the write is followed by fdatasync (on macOS, F_FULLFSYNC: O_DSYNC would not empty the drive's cache).
+    assert.equal([segmentOpenFlags(true, 'darwin').dsync, segmentOpenFlags(false, 'win32').dsync], [false, false]);
     const store = await openFileLogStore({ dir, logger: captureLogger() });
     await store.load();
     await store.append([{ index: 1, term: 1, kind: 'command', hlc: 'h1', data: '{"a":1}' }]);
@@ -109,6 +111,26 @@ test('the log store appends through a descriptor opened with O_DSYNC, and its re
     const again = await openFileLogStore({ dir, logger: captureLogger() });
     const back = await again.load();
     assert.equal(back.entries.map((e) => e.data), ['{"a":1}']);
+    await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('after a restart the last segment is flushed once before anything is appended to it (O_DSYNC syncs only what it writes)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'syncpay-durable-fs-'));
+  const entry = (index: number) => ({ index, term: 1, kind: 'command' as const, hlc: `h${index}`, data: `{"i":${index}}` });
+  try {
+    const first = await openFileLogStore({ dir, logger: captureLogger() });
+    await first.load();
+    await first.append([entry(1)]);
+    await first.close();
+    const again = await openFileLogStore({ dir, logger: captureLogger() });
+    await again.load();
+    const reopened = await recordHandleCalls(() => again.append([entry(2)]));
+    assert.equal(reopened.filter((c) => c === 'datasync'), ['datasync'], 'one flush of what an earlier process may have left unsynced');
+    const next = await recordHandleCalls(() => again.append([entry(3)]));
+    assert.equal(next.filter((c) => c === 'datasync'), [], 'the writes themselves are durable after that');
     await again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
