@@ -7,22 +7,15 @@
 // of the leader's CPU, and here a change to it shows without the noise of three nodes and their
 // fsyncs. A diagnostic for docs/performance.md, not a benchmark.
 // Usage: node --import tsx bench/http-micro.ts [concurrency=64] [seconds=5] [runs=5]
+// HTTP_MICRO_PROFILE=<dir> also writes the server's V8 CPU profile there (--cpu-prof).
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
-import { createLedgerActor, type LedgerActor } from '../actors/ledger.actor.ts';
-import type { SupervisionTree } from '../actors/supervisor.ts';
-import { DEFAULT_CONFIG } from '../machines/config.ts';
-import { ACTOR_IDS } from '../machines/types.ts';
 import { registerLedgerRoutes } from '../runtime/http/ledger-routes.ts';
 import { httpMetricsHook, metricsRoutes } from '../runtime/http/metrics-routes.ts';
 import { paymentMetricsHook } from '../runtime/http/payment-metrics.ts';
-import { buildHttpServer } from '../runtime/http/server.ts';
-import type { NodeServices } from '../runtime/http/services.ts';
 import { createNodeMetrics } from '../runtime/metrics/registry.ts';
 import { Timeline } from '../runtime/timeline.ts';
-import { fakeEnv } from '../spec/ledger/fake-env.ts';
-import { FakeLog } from '../spec/ledger/http-fakes.ts';
+import { fakeNode } from '../spec/ledger/http-fakes.ts';
 import { leanHttpClient } from './load/lean-http-client.ts';
 
 type FromServer = { type: 'listening'; port: number } | { type: 'cpu'; us: number };
@@ -31,66 +24,16 @@ if (process.argv[2] === '--serve') await serve();
 else await drive();
 
 async function serve(): Promise<void> {
-  const log = new FakeLog();
-  // One turn per proposal, as a round takes time: requests that come meanwhile share entries.
-  log.proposeTurns = 1;
-  const env = fakeEnv({ config: DEFAULT_CONFIG });
-  env.history = { snapshot: null, entries: log.entries };
-  const ledger = createLedgerActor(env) as LedgerActor;
-  await ledger.start();
-  log.ledgers.add(ledger);
-  const consensus = log.consensus('node1');
-  const services: NodeServices = {
-    nodeId: 'node1',
-    config: DEFAULT_CONFIG,
-    logger: env.logger,
-    apiTokens: [],
-    consensus: () => consensus,
-    ledger: () => ledger.api as unknown as ReturnType<NodeServices['ledger']>,
-    clock: () => undefined,
-    heartbeat: () => undefined,
-    supervision: (): SupervisionTree => ({
-      node_id: 'node1',
-      supervisor: { state: 'running', restarts_total: 0, exit_reason: null },
-      actors: ACTOR_IDS.map((id) => ({ id, status: 'running' as const, restarts: 0, state: 'idle' })),
-    }),
-    now: () => Date.now(),
-    injectCrash: () => false,
-    draining: () => false,
-  };
-  const metrics = createNodeMetrics({ nodeId: 'node1', services, timeline: new Timeline('node1', 100) });
-  const app = await buildHttpServer({
-    services,
-    logger: pino({ level: 'silent' }),
-    plugins: [httpMetricsHook(metrics), paymentMetricsHook(metrics), metricsRoutes(metrics), registerLedgerRoutes],
+  const node = await fakeNode({
+    plugins: (services) => {
+      const metrics = createNodeMetrics({ nodeId: services.nodeId, services, timeline: new Timeline(services.nodeId, 100) });
+      return [httpMetricsHook(metrics), paymentMetricsHook(metrics), metricsRoutes(metrics), registerLedgerRoutes];
+    },
   });
-  let server: import('node:http').Server = app.server;
-  if (process.env.RAW_PROTO) {
-    const { createServer } = await import('node:http');
-    const { LedgerWriter } = await import('../runtime/http/ledger-write.ts');
-    const { checkPayment } = await import('../runtime/http/ledger-input.ts');
-    const { seedPaymentBody } = await import('../runtime/http/ledger-render.ts');
-    const writer = new LedgerWriter(services);
-    server = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => { body += c; });
-      req.on('end', async () => {
-        const started = performance.now();
-        const parsed = JSON.parse(body);
-        const checked = checkPayment(parsed, DEFAULT_CONFIG);
-        if (!checked.ok) { res.writeHead(400).end(); return; }
-        const result = await writer.write({ key: null, hash: '', build: (idempotency, via) => ({ type: 'transfer.create', transfers: [checked.value], idempotency, via }) });
-        if (!result.ok) { res.writeHead(503).end(); return; }
-        const t = services.ledger()!.transfer(result.response.results[0]!.id)!;
-        const text = JSON.stringify(seedPaymentBody(t, 'node1', DEFAULT_CONFIG));
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-request-id': 'node1-1' }).end(text);
-        metrics.observePayment('ok', (performance.now() - started) / 1000);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  } else await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = server.address();
+  // One turn per proposal, as a round takes time: requests that come meanwhile share entries.
+  node.log.proposeTurns = 1;
+  await node.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = node.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   process.on('message', (m: { type: string }) => {
     if (m.type === 'cpu') {

@@ -52,8 +52,7 @@ export interface SegmentOpen {
  */
 export function segmentOpenFlags(create: boolean, platform: string = process.platform): SegmentOpen {
   const base = create ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_RDWR;
-  const dsync = constants.O_DSYNC;
-  return platform !== 'linux' || dsync === undefined ? { flags: base, dsync: false } : { flags: base | dsync, dsync: true };
+  return platform === 'linux' ? { flags: base | constants.O_DSYNC, dsync: true } : { flags: base, dsync: false };
 }
 
 /**

@@ -92,8 +92,9 @@ export class SegmentLog {
 
   /**
    * One group commit: encodes every job's entries, writes each touched segment with one durable
-   * write (appendDurably: O_DSYNC, or a write and an fdatasync), and only then settles the jobs. A job that breaks index contiguity is rejected on its
-   * own and the rest proceed. An I/O error propagates, leaving the jobs for the caller to fail.
+   * write (appendDurably: O_DSYNC, or a write and an fdatasync), and only then settles the jobs.
+   * A job that breaks index contiguity is rejected on its own and the rest proceed. An I/O error
+   * propagates, leaving the jobs for the caller to fail.
    */
   async appendRound(jobs: readonly AppendJob[]): Promise<RoundResult> {
     interface PendingWrite {

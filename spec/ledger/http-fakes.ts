@@ -9,7 +9,7 @@ import type { SupervisionTree } from '../../actors/supervisor.ts';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
 import { ACTOR_IDS, type LogEntry } from '../../machines/types.ts';
 import { registerLedgerRoutes } from '../../runtime/http/ledger-routes.ts';
-import { buildHttpServer } from '../../runtime/http/server.ts';
+import { buildHttpServer, type RoutePlugin } from '../../runtime/http/server.ts';
 import type { NodeServices } from '../../runtime/http/services.ts';
 import { fakeEnv, type FakeEnv } from './fake-env.ts';
 import { T0, stamp } from './helpers.ts';
@@ -85,7 +85,11 @@ export interface FakeNode {
   close(): Promise<void>;
 }
 
-export async function fakeNode(options: { log?: FakeLog; nodeId?: string; config?: Config; apiTokens?: string[] } = {}): Promise<FakeNode> {
+export async function fakeNode(options: {
+  log?: FakeLog; nodeId?: string; config?: Config; apiTokens?: string[];
+  /** The server's plugins, given the node's services (default: the ledger routes alone). */
+  plugins?: (services: NodeServices) => RoutePlugin[];
+} = {}): Promise<FakeNode> {
   const log = options.log ?? new FakeLog();
   const nodeId = options.nodeId ?? 'node1';
   const config = options.config ?? DEFAULT_CONFIG;
@@ -115,7 +119,7 @@ export async function fakeNode(options: { log?: FakeLog; nodeId?: string; config
     injectCrash: () => false,
     draining: () => false,
   };
-  const app = await buildHttpServer({ services, logger: pino({ level: 'silent' }), plugins: [registerLedgerRoutes] });
+  const app = await buildHttpServer({ services, logger: pino({ level: 'silent' }), plugins: options.plugins?.(services) ?? [registerLedgerRoutes] });
   return {
     app, ledger, env, log, services,
     close: async () => {

@@ -268,16 +268,8 @@ test('a client proposal goes out to the followers within the turn it was made', 
   // requests at the turn's end; waiting one more turn would hold them behind another turn's work.
   const r = rig(undefined, (fn) => void setImmediate(fn));
   const lr = await boot(r);
-  advance(DEFAULT_CONFIG.raft.electionTimeoutMsMax + 1);
-  await settle();
-  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: true });
-  await settle();
-  r.held.shift()!.release();
-  await settle();
-  r.deliver('b', { type: 'peer.requestVoteReply', term: 2, granted: true, pre: false });
-  await settle();
+  await electSelf(r);
   assert.is(lr.api.status().role, 'leader');
-  r.held.shift()!.release();
   // Both followers hold the no-op: appends to them are no longer one at a time (probing).
   for (const peer of ['b', 'c']) r.deliver(peer, { type: 'peer.appendEntriesReply', term: 2, success: true, index: 1, conflictTerm: 0, conflictIndex: 0, lastIndex: 1 });
   await settle();
