@@ -43,6 +43,10 @@ export class ConsensusEngine {
   private running = false;
   /** The loop while it runs: stop() waits for its writes so a restarted engine reads a quiet disk. */
   private loop: Promise<void> | null = null;
+  /** Made once: a loop starts on most turns of a busy node. */
+  private readonly startLoop = (): void => {
+    this.loop = this.run();
+  };
   private stopped = false;
   private ticking = false;
   /** A fired timer's tick waits for the turn's reads (armTimer): no new timer meanwhile. */
@@ -224,17 +228,14 @@ export class ConsensusEngine {
     else this.control.push(input);
     if (!this.running) {
       this.running = true;
-      const start = (): void => {
-        this.loop = this.run();
-      };
       // Peer messages start the loop on the next turn, so the messages and requests that arrive in
       // this one join the same batch (one append to each follower, one write). Client requests
       // come already gathered: the HTTP layer proposes a turn's requests together at its end
       // (runtime/http/ledger-write.ts), or a lone one at once. Waiting another turn would hold
       // them behind a whole further turn of request handling; they start right after the code
       // that proposed them.
-      if (input.type.startsWith('client.')) queueMicrotask(start);
-      else this.env.ports.clock.defer(start);
+      if (input.type.startsWith('client.')) queueMicrotask(this.startLoop);
+      else this.env.ports.clock.defer(this.startLoop);
     }
   }
 

@@ -64,7 +64,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     const result = await writer.write({
       key: key.value,
       hash: keyedHash(key.value, 'POST', '/payment', request.body),
-      build: (idempotency, via) => ({ type: 'transfer.create', transfers: [checked.value], idempotency, via }),
+      command: { type: 'transfer.create', transfers: [checked.value] },
     });
     return answerOne(reply, result, (t, via) => [200, seedPaymentBody(t, via, config)]);
   });
@@ -91,7 +91,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     const result = await writer.write({
       key: key.value,
       hash: keyedHash(key.value, 'POST', '/v1/transfers', body),
-      build: (idempotency, via) => ({ type: 'transfer.create', transfers, idempotency, via }),
+      command: { type: 'transfer.create', transfers },
     });
     if (!Array.isArray(body)) return answerOne(reply, result, (t, _via, code) => [code === 'ok' ? 201 : 200, transferView(t, config)]);
     if (!result.ok) return sendProblem(reply, result.problem, result.retryAfterMs);
@@ -125,9 +125,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
       const result = await writer.write({
         key: key.value,
         hash: keyedHash(key.value, 'POST', `/v1/transfers/${pendingId}/${action}`, body),
-        build: (idempotency, via) => action === 'post'
-          ? { type: 'transfer.post', id, pendingId, amount, reference, idempotency, via }
-          : { type: 'transfer.void', id, pendingId, reference, idempotency, via },
+        command: action === 'post' ? { type: 'transfer.post', id, pendingId, amount, reference } : { type: 'transfer.void', id, pendingId, reference },
       });
       return answerOne(reply, result, (t, _via, code) => [code === 'ok' ? 201 : 200, transferView(t, config)]);
     });
@@ -143,7 +141,7 @@ export function registerLedgerRoutes(app: FastifyInstance, services: NodeService
     const result = await writer.write({
       key: key.value,
       hash: keyedHash(key.value, 'POST', '/v1/accounts', request.body),
-      build: (idempotency, via) => ({ type: 'account.create', accounts: [checked.value], idempotency, via }),
+      command: { type: 'account.create', accounts: [checked.value] },
     });
     if (!result.ok) return sendProblem(reply, result.problem, result.retryAfterMs);
     if (result.replayed) reply.header('idempotent-replayed', 'true');

@@ -37,10 +37,13 @@ export function requestHash(method: string, path: string, body: unknown): string
   return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
 }
 
+/** A command as a route makes it: the writer adds the idempotency envelope and the node it went through. */
+export type UnplacedCommand = LedgerCommand extends infer C ? C extends LedgerCommand ? Omit<C, 'idempotency' | 'via'> : never : never;
+
 export interface WriteRequest {
   readonly key: string | null;
   readonly hash: string;
-  readonly build: (idempotency: { key: string; requestHash: string } | null, via: string | null) => LedgerCommand;
+  readonly command: UnplacedCommand;
 }
 
 /** A request's command on its way to an entry: proposed at once, or queued for the end of the turn. */
@@ -100,7 +103,8 @@ export class LedgerWriter {
     }
     const via = consensus.leader() ?? services.nodeId;
     const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
-    const command = request.build(idem, via);
+    // Every command type has both fields, so adding them to any unplaced command makes a whole one.
+    const command = { ...request.command, idempotency: idem, via } as LedgerCommand;
     const data = encodeCommand(command);
     const bytes = Buffer.byteLength(data);
     if (bytes > this.entryBytesMax()) {

@@ -8,11 +8,10 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_CONFIG, type Config } from '../../machines/config.ts';
 import { decodeEntry, encodeCommand } from '../../machines/ledger/codec.ts';
 import { createLedgerActor, type LedgerActor } from '../../actors/ledger.actor.ts';
-import type { LedgerCommand } from '../../machines/ledger/types.ts';
-import { LedgerWriter } from '../../runtime/http/ledger-write.ts';
+import { LedgerWriter, type WriteRequest } from '../../runtime/http/ledger-write.ts';
 import type { NodeServices } from '../../runtime/http/services.ts';
 import { fakeEnv } from '../ledger/fake-env.ts';
-import { tr, transfers } from '../ledger/helpers.ts';
+import { tr } from '../ledger/helpers.ts';
 import { FakeLog, fakeNode } from '../ledger/http-fakes.ts';
 
 /** A log whose proposals take a turn to commit, so requests arriving meanwhile gather. */
@@ -183,7 +182,7 @@ test('a request that finds nothing of its node in flight is proposed at once, no
   log.ledgers.add(ledger);
   const services = { nodeId: 'node1', config: DEFAULT_CONFIG, consensus: () => log.consensus('node1'), ledger: () => ledger.api } as unknown as NodeServices;
   const writer = new LedgerWriter(services);
-  const request = (id: string) => ({ key: null, hash: id, build: (): LedgerCommand => transfers([tr({ id, from: 'a', to: 'b', amount: 5n })]) });
+  const request = (id: string): WriteRequest => ({ key: null, hash: id, command: { type: 'transfer.create', transfers: [tr({ id, from: 'a', to: 'b', amount: 5n })] } });
   const first = writer.write(request('w1'));
   assert.is(log.proposals, 1, 'proposed within the call');
   const second = writer.write(request('w2'));
