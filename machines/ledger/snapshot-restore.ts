@@ -24,11 +24,12 @@ const ROWS_PER_STEP = 2048;
  * Malformed or corrupt text is a bug (or corruption): it asserts. `hasher` (the actor's, with
  * node:crypto) follows the restored state afterwards, so its first hash request costs nothing;
  * so does `writer`, whose next snapshot then reuses the transfer rows of this text. `indexSeed`:
- * see createLedgerState.
+ * see createLedgerState; `rowsPerStep`: how often the hasher folds what was read (restoreSteps),
+ * here with every step run in one go.
  */
 export function deserializeLedger(text: SnapshotText, hasher: IncrementalLedgerHash = new IncrementalLedgerHash(pureSha256),
-  writer?: SnapshotWriter, indexSeed = 0): LedgerState {
-  const steps = restoreSteps(text, hasher, writer, indexSeed);
+  writer?: SnapshotWriter, indexSeed = 0, rowsPerStep = ROWS_PER_STEP): LedgerState {
+  const steps = restoreSteps(text, hasher, writer, indexSeed, rowsPerStep);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;

@@ -37,8 +37,10 @@ export function requestHash(method: string, path: string, body: unknown): string
   return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
 }
 
+/** Each command type without the fields the writer adds (distributes over the union). */
+type Unplaced<C> = C extends LedgerCommand ? Omit<C, 'idempotency' | 'via'> : never;
 /** A command as a route makes it: the writer adds the idempotency envelope and the node it went through. */
-export type UnplacedCommand = LedgerCommand extends infer C ? C extends LedgerCommand ? Omit<C, 'idempotency' | 'via'> : never : never;
+export type UnplacedCommand = Unplaced<LedgerCommand>;
 
 export interface WriteRequest {
   readonly key: string | null;
