@@ -105,8 +105,7 @@ export class LedgerWriter {
     }
     const via = consensus.leader() ?? services.nodeId;
     const idem = request.key === null ? null : { key: request.key, requestHash: request.hash };
-    // Every command type has both fields, so adding them to any unplaced command makes a whole one.
-    const command = { ...request.command, idempotency: idem, via } as LedgerCommand;
+    const command: LedgerCommand = { ...request.command, idempotency: idem, via };
     const data = encodeCommand(command);
     const bytes = Buffer.byteLength(data);
     if (bytes > this.entryBytesMax()) {

@@ -116,6 +116,14 @@ test('a restore spreads the hashing of accounts over its steps, with no transfer
   assert.ok(most <= 2048 + 64, `at most ${most} digests in one step`);
 });
 
+test('a restore refuses a step of no rows (it would restore in one step without saying so)', () => {
+  const text = textOf(serializeLedger(busyLog().state));
+  for (const rows of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => deserializeLedger(text, undefined, undefined, 0, rows), /rows per step must be a positive integer/, String(rows));
+  }
+  assert.is(ledgerStateHash(deserializeLedger(text, undefined, undefined, 0, 1)), ledgerStateHash(busyLog().state));
+});
+
 test('a snapshot that lost a status row, or whose idempotency records are out of order, is refused', () => {
   const log = finishedPendingsLog(3, 2);
   const lines = serializeLedger(log.state).split('\n');
