@@ -301,8 +301,8 @@ export class SegmentLog {
     // An O_DSYNC write makes only its own bytes durable. Bytes an earlier process wrote to this
     // segment and never synced (killed between its write and its fdatasync) are made durable
     // before anything is appended after them: a power cut must not leave a hole under records
-    // this node acknowledged.
-    if (!create) await handle.datasync();
+    // this node acknowledged. Without O_DSYNC the fdatasync after the first write covers them.
+    if (dsync && !create) await handle.datasync();
     this.active = { name: seg.name, handle, dsync };
     return this.active;
   }
